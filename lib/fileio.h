@@ -1,0 +1,51 @@
+/*
+ * fileio.h: reading and atomically writing files.
+ *
+ * ck_file_write() never leaves a partial file: it writes a temporary file in
+ * the target's directory (created O_EXCL|O_NOFOLLOW with the final mode, so a
+ * key is 0600 from the moment it exists), fsyncs it, renames it over the
+ * target and fsyncs the directory.  A target that is a symbolic link or a
+ * directory is refused.
+ */
+#ifndef CK_FILEIO_H
+#define CK_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum {
+	CK_WRITE_EXCL = 1 << 0,		/* fail with CK_E_EXIST if the target exists */
+	CK_WRITE_BACKUP = 1 << 1,	/* keep the previous file as <path>.bak */
+	CK_WRITE_NOSYNC = 1 << 2,	/* skip fsync (for tests and benches only) */
+};
+
+/* Atomically replace path with len bytes of data, created with mode. */
+int ck_file_write(const char *path, const void *data, size_t len, mode_t mode, int flags);
+
+/*
+ * Read a whole regular file into a NUL-terminated malloc'ed buffer.
+ * Files larger than max bytes give CK_E_TOOLONG.  *lenp (if not NULL) gets
+ * the length without the terminator.  With secret != 0 the buffer is
+ * allocated with ck_secalloc (free with ck_secfree).
+ */
+int ck_file_read(const char *path, size_t max, char **bufp, size_t *lenp, int secret);
+
+/* Read all of fd (up to max bytes) likewise. */
+int ck_fd_read(int fd, size_t max, char **bufp, size_t *lenp, int secret);
+
+/* mkdir -p with mode for each created component. */
+int ck_mkdir_p(const char *path, mode_t mode);
+
+/* 1 if path exists (lstat), 0 if not. */
+int ck_file_exists(const char *path);
+
+/* Remove path; a missing file is not an error. */
+int ck_file_remove(const char *path);
+
+/*
+ * Read a secret (password) from "file:PATH", "fd:N", "env:NAME" or a plain
+ * path.  The trailing newline is stripped; the result is ck_secalloc'ed.
+ */
+int ck_secret_read(const char *spec, char **out);
+
+#endif

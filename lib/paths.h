@@ -1,0 +1,36 @@
+/*
+ * paths.h: the one place that decides where state and configuration live.
+ *
+ * Compiled-in defaults come from configure (localstatedir, sysconfdir).
+ * CERTKIT_ROOT=<dir> relocates every path of all three tools under <dir>
+ * (a whole appliance can live in a directory).  VMCA_DATA_DIR overrides
+ * the VMCA directory alone; CERTKIT_VECS_DIR the store directory alone;
+ * CERTKIT_REGISTRY the service registry file alone.
+ */
+#ifndef CK_PATHS_H
+#define CK_PATHS_H
+
+enum ck_path_id {
+	CK_PATH_ROOT,		/* sandbox root ("" when not relocated) */
+	CK_PATH_STATE,		/* <localstatedir>/lib/certkit */
+	CK_PATH_VMCA,		/* <state>/vmca, or $VMCA_DATA_DIR */
+	CK_PATH_VECS,		/* <state>/vecs, or $CERTKIT_VECS_DIR */
+	CK_PATH_RUN,		/* <state>/run: pidfiles, locks */
+	CK_PATH_JOURNAL,	/* <state>/journal: svcctl swap journal */
+	CK_PATH_LOG,		/* <localstatedir>/log/certkit */
+	CK_PATH_CONF,		/* <sysconfdir>/certkit */
+	CK_PATH_REGISTRY,	/* <conf>/services.conf, or $CERTKIT_REGISTRY */
+	CK_PATH_CAPATH,		/* <conf>/trusted: hash-named trusted roots and CRLs */
+	CK_PATH_MACHINE_SSL,	/* <conf>/machine-ssl: machine-ssl.crt/.key */
+	CK_PATH_DATA,		/* <datadir>/certkit: shipped sample configs */
+	CK_PATH_MAX
+};
+
+/* The path for id; the string lives until ck_paths_reset() or exit. */
+const char *ck_path(enum ck_path_id id);
+/* Forget cached paths (tests change the environment between cases). */
+void ck_paths_reset(void);
+/* malloc'ed "<ck_path(id)>/<name>". */
+char *ck_path_join(enum ck_path_id id, const char *name);
+
+#endif

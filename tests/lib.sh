@@ -1,0 +1,66 @@
+# tests/lib.sh: shared helpers for the shell end-to-end tests.
+# Source it first; it makes a scratch dir $T (removed on exit), points
+# CERTKIT_ROOT at a sandbox inside it, and offers small assertions.
+# A test file ends with `finish`, which prints "N passed, N failed".
+set -u
+
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${OPENSSL:=openssl}"
+[ -n "$OPENSSL" ] || OPENSSL=openssl
+CERTOOL="$top_builddir/certool/certool"
+VECS="$top_builddir/vecs/vecs"
+SVCCTL="$top_builddir/svcctl/svcctl"
+DATA="$top_srcdir/tests/data"
+export CERTOOL VECS SVCCTL DATA OPENSSL
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cke2e.XXXXXX")
+CERTKIT_ROOT="$T/root"
+mkdir -p "$CERTKIT_ROOT"
+export CERTKIT_ROOT T
+unset VMCA_DATA_DIR CERTKIT_VECS_DIR CERTKIT_REGISTRY
+_cleanup_hooks=""
+# on_exit CMD: run CMD (e.g. stopping services) before $T is removed
+on_exit() { _cleanup_hooks="$_cleanup_hooks
+$*"; }
+_cleanup() { eval "$_cleanup_hooks" >/dev/null 2>&1 || true; rm -rf "$T"; }
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+_npass=0
+_nfail=0
+_test=""
+
+# t NAME: start a named check (shown on failure)
+t() { _test="$*"; }
+ok() { _npass=$((_npass + 1)); echo "ok - ${1:-$_test}"; }
+fail() { _nfail=$((_nfail + 1)); echo "not ok - $_test: $*"; [ -f "$T/out" ] && sed 's/^/#   out: /' "$T/out" | head -20; [ -f "$T/err" ] && sed 's/^/#   err: /' "$T/err" | head -20; return 0; }
+
+# run CMD...: run with stdout in $T/out, stderr in $T/err, status in $rc
+run() { "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?; }
+# run_in INPUT CMD...: the same with INPUT on stdin
+run_in() { _in=$1; shift; printf '%s' "$_in" | "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+# expect_rc N CMD...: run, and check the exit status
+expect_rc() { _want=$1; shift; run "$@"; if [ "$rc" = "$_want" ]; then ok; else fail "exit $rc, wanted $_want: $*"; fi; }
+# has FILE STRING / hasnt FILE STRING: fixed-string grep
+has() { if grep -qF -- "$2" "$1"; then ok; else fail "$1 lacks '$2'"; fi; }
+hasnt() { if grep -qF -- "$2" "$1"; then fail "$1 has '$2'"; else ok; fi; }
+# eq A B: string equality
+eq() { if [ "$1" = "$2" ]; then ok; else fail "'$1' != '$2'"; fi; }
+# same FILE1 FILE2: byte equality
+same() { if cmp -s "$1" "$2"; then ok; else fail "$1 and $2 differ"; diff "$1" "$2" | head -10 | sed 's/^/#   /'; fi; }
+# absent PATH / present PATH
+absent() { if [ -e "$1" ] || [ -L "$1" ]; then fail "$1 exists"; else ok; fi; }
+present() { if [ -e "$1" ]; then ok; else fail "$1 missing"; fi; }
+# mode PATH OCTAL
+mode() { _m=$(stat -c %a "$1" 2>/dev/null); if [ "$_m" = "$2" ]; then ok; else fail "$1 mode $_m, wanted $2"; fi; }
+
+finish() {
+	echo "$_npass passed, $_nfail failed"
+	[ "$_nfail" = 0 ]
+	exit $?
+}
+
+# skip REASON: exit 77 (automake's skip)
+skip() { echo "SKIP: $*"; exit 77; }

@@ -1,0 +1,46 @@
+/* runner.c: runs every lib/ suite; `runner SUITE` runs one. Exit 0 iff all pass. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suites.h"
+
+static const struct {
+	const char *name;
+	Suite *(*make)(void);
+} suites[] = {
+	{ "err", suite_err },
+	{ "fileio", suite_fileio },
+	{ "ini", suite_ini },
+	{ "paths", suite_paths },
+	{ "pki", suite_pki },
+	{ "secmem", suite_secmem },
+	{ "util", suite_util },
+	/* add new module suites here, one line each */
+};
+
+int
+main(int argc, char **argv)
+{
+	SRunner *sr = NULL;
+	int failed;
+
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		if (argc > 1 && strcmp(argv[1], suites[i].name) != 0)
+			continue;
+		if (sr == NULL)
+			sr = srunner_create(suites[i].make());
+		else
+			srunner_add_suite(sr, suites[i].make());
+	}
+	if (sr == NULL) {
+		fprintf(stderr, "runner: no suite named %s\n", argc > 1 ? argv[1] : "");
+		return 2;
+	}
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

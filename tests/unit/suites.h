@@ -1,0 +1,19 @@
+/* One Check suite per lib/ module; tests/unit/runner.c runs them all. */
+#ifndef CK_TEST_SUITES_H
+#define CK_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *suite_err(void);
+Suite *suite_fileio(void);
+Suite *suite_ini(void);
+Suite *suite_paths(void);
+Suite *suite_pki(void);
+Suite *suite_secmem(void);
+Suite *suite_util(void);
+
+/* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
+char *test_tmpdir(void);
+void test_rm_rf(const char *dir);
+
+#endif
