@@ -1,0 +1,159 @@
+/*
+ * ca.h: the local certificate authority (VMCA) and its signing policy.
+ *
+ * The VMCA lives in one directory (ck_path(CK_PATH_VMCA) by default):
+ *   root.cer          the signing certificate, or the chain signing cert,
+ *                     intermediates..., root (PEM)
+ *   privatekey.pem    its key, PKCS#8, mode 0600
+ *   root.cer.N, privatekey.pem.N   backups kept by ck_ca_install (0 newest)
+ *   certs.mdb(-lock)  LMDB: named dbs "certs" (serial -> DER of every issued
+ *                     certificate), "revoked" (serial -> date, reason) and
+ *                     "props" (CRL number, server options)
+ *   vmca.crl          the last CRL generated (PEM)
+ * The VMCA signing key is RSA (2048..16384 bits), as VMware's; leaf keys may
+ * be RSA or EC P-256/P-384.
+ *
+ * Signing policy (certool(1) POLICY): lifetime default 730 days, at most
+ * 3660; notBefore = now - 10 min but never before the CA's notBefore;
+ * notAfter never past the CA's notAfter; AKI always; AIA caIssuers only if
+ * a URL is given; wildcards and CA requests refused unless allowed;
+ * more than one DNS SAN refused only when the "multiplesan" option is off
+ * (it is on by default).  Every refusal sets a detail naming the rule.
+ *
+ * Every function returns 0 or a CK_E_* code and never prints.
+ */
+#ifndef CK_CA_H
+#define CK_CA_H
+
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "cfg.h"
+
+#define CK_CA_DEFAULT_DAYS 730		/* leaf lifetime when none is asked */
+#define CK_CA_MAX_DAYS 3660		/* longest leaf lifetime (10 x 366) */
+#define CK_CA_RENEW_MAX_DAYS 730	/* longest lifetime of a renewal */
+#define CK_CA_BACKDATE_SECS 600		/* leaves start 10 minutes ago */
+#define CK_CA_ROOT_DAYS 3650		/* self-made roots: 10 x 365 days */
+#define CK_CA_CRL_DAYS 30
+#define CK_CA_MAX_BACKUPS 32
+
+struct ck_ca;
+
+/* Signing options; a zeroed struct gives the defaults. */
+enum {
+	CK_SIGN_ALLOW_WILDCARD = 1 << 0, /* allow '*' in CN and DNS SANs */
+	CK_SIGN_ALLOW_CA = 1 << 1,	/* allow CA:TRUE / keyCertSign / cRLSign */
+	CK_SIGN_DATAENC = 1 << 2,	/* sign_config: add dataEncipherment to KU */
+	CK_SIGN_NO_RECORD = 1 << 3,	/* do not add the cert to the index */
+};
+
+struct ck_sign_opts {
+	int days;		/* lifetime in days; 0 = CK_CA_DEFAULT_DAYS */
+	unsigned int flags;	/* CK_SIGN_* */
+	const char *aia_url;	/* AIA caIssuers URL; NULL = no AIA */
+};
+
+/* Status of a certificate as this VMCA sees it. */
+enum ck_cert_status {
+	CK_CERT_ACTIVE = 0,	/* issued here, not revoked, not expired */
+	CK_CERT_REVOKED,	/* issued here and revoked */
+	CK_CERT_EXPIRED,	/* notAfter is in the past (checked first) */
+	CK_CERT_UNKNOWN,	/* not issued by this VMCA */
+};
+
+enum ck_enum_filter {
+	CK_ENUM_ACTIVE = 1,
+	CK_ENUM_REVOKED,
+	CK_ENUM_EXPIRED,
+	CK_ENUM_ALL,
+};
+
+/*
+ * Open the VMCA in dir (NULL = ck_path(CK_PATH_VMCA)).  Works without a
+ * root installed (for --selfca, --rootca, server options); functions that
+ * need the root return CK_E_CA_MISSING.  The key is loaded when first
+ * needed.
+ */
+int ck_ca_open(const char *dir, struct ck_ca **out);
+void ck_ca_close(struct ck_ca *ca);
+/* 1 if a root is installed. */
+int ck_ca_has_root(struct ck_ca *ca);
+/* The signing cert (first of root.cer) and the whole root.cer chain;
+ * owned by ca.  NULL when there is no root. */
+X509 *ck_ca_cert(struct ck_ca *ca);
+STACK_OF(X509) *ck_ca_chain(struct ck_ca *ca);
+const char *ck_ca_dir(struct ck_ca *ca);
+
+/*
+ * Validate a signing chain and key without writing anything:
+ * chain order (cert i+1 issued cert i: names, AKI/SKI, keyCertSign) ->
+ * CK_E_CHAIN_ORDER; last cert not self-issued -> CK_E_CHAIN_INCOMPLETE;
+ * first cert not a CA -> CK_E_NOT_CA (detail says which check failed);
+ * key not RSA -> CK_E_KEY; RSA < 2048 or > 16384 -> CK_E_KEYSIZE;
+ * key does not match -> CK_E_KEY_MISMATCH.  Empty chain -> CK_E_FORMAT.
+ */
+int ck_ca_validate(STACK_OF(X509) *chain, EVP_PKEY *key);
+/* Validate, then rotate backups and atomically install chain and key as
+ * the VMCA's signing pair; ca is reloaded. */
+int ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key);
+
+/*
+ * Build a self-signed CA certificate from cfg (profile of certool(1)
+ * --genselfcacert: subject from cfg, SAN email/IP/DNS, SKI, KU critical
+ * keyCertSign+cRLSign, BC critical CA:TRUE pathlen:0), valid from
+ * now - predate_min minutes for CK_CA_ROOT_DAYS days.  The caller adjusts
+ * cfg for the --selfca profile.  Empty CN -> CK_E_CSR_FIELD.
+ */
+int ck_ca_make_root(const struct ck_cfg *cfg, EVP_PKEY *key, long predate_min, X509 **out);
+
+/*
+ * Sign a CSR under the policy.  The CSR self-signature is checked.
+ * *leaf gets the new cert; *chain (if chain != NULL) gets the certs to
+ * send with it: root.cer minus its final self-signed root (empty when the
+ * VMCA is a root).  The cert is added to the index unless
+ * CK_SIGN_NO_RECORD.
+ */
+int ck_ca_sign_req(struct ck_ca *ca, X509_REQ *req, const struct ck_sign_opts *o,
+    X509 **leaf, STACK_OF(X509) **chain);
+/*
+ * The --gencert path: subject and SAN from cfg, KU digitalSignature,
+ * nonRepudiation, keyEncipherment (+ dataEncipherment with
+ * CK_SIGN_DATAENC), SKI, for the public half of key; then as
+ * ck_ca_sign_req.  key may be a public-only EVP_PKEY.
+ */
+int ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
+    const struct ck_sign_opts *o, X509 **leaf, STACK_OF(X509) **chain);
+/*
+ * Reissue old (which this VMCA must have signed, else CK_E_UNSUPPORTED)
+ * with the same subject, extensions and public key for days days
+ * (0 = CK_CA_DEFAULT_DAYS, at most CK_CA_RENEW_MAX_DAYS).  If key is not
+ * NULL it must match old (CK_E_KEY_MISMATCH).
+ */
+int ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, X509 **out);
+
+/* Revocation index. */
+int ck_ca_revoke(struct ck_ca *ca, X509 *x, int reason);	/* CK_E_REVOKED if already */
+int ck_ca_status(struct ck_ca *ca, X509 *x, enum ck_cert_status *st);
+/* Call cb for each indexed certificate that passes filter (oldest serial
+ * order is not promised; order is by serial).  cb returns 0 to go on. */
+int ck_ca_enum(struct ck_ca *ca, enum ck_enum_filter filter,
+    int (*cb)(void *u, X509 *x, enum ck_cert_status st), void *u);
+
+/* Generate a CRL (v2, CRL number persisted and incremented, AKI, lastUpdate
+ * now - 10 min, nextUpdate + 30 d, entries sorted by serial) and store it
+ * as vmca.crl.  *out (if not NULL) gets it. */
+int ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out);
+/* The stored CRL, generated first if none exists. */
+int ck_ca_get_crl(struct ck_ca *ca, X509_CRL **out);
+
+/* Server options ("multiplesan"); unknown name -> CK_E_INVAL. */
+int ck_ca_get_option(struct ck_ca *ca, const char *name, int *on);
+int ck_ca_set_option(struct ck_ca *ca, const char *name, int on);
+
+/* A fresh random serial: 64 bits with the top two set (DER length 9). */
+int ck_ca_serial(ASN1_INTEGER **out);
+
+#endif
