@@ -14,6 +14,22 @@ SVCCTL="$top_builddir/svcctl/svcctl"
 DATA="$top_srcdir/tests/data"
 export CERTOOL VECS SVCCTL DATA OPENSSL
 
+# VALGRIND_TESTS=1 runs every certkit binary the test calls under memcheck:
+# any memory error or definite leak makes the binary exit 99, failing the check.
+if [ "${VALGRIND_TESTS:-0}" = 1 ]; then
+	_vgbin=$(mktemp -d "${TMPDIR:-/tmp}/ckvg.XXXXXX")
+	for _b in certool vecs svcctl; do
+		eval "_real=\$$(echo "$_b" | tr a-z A-Z)"
+		cat >"$_vgbin/$_b" <<VGEOF
+#!/bin/sh
+exec ${VALGRIND:-valgrind} --quiet --error-exitcode=99 --leak-check=full \\
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite "$_real" "\$@"
+VGEOF
+		chmod +x "$_vgbin/$_b"
+	done
+	CERTOOL=$_vgbin/certool VECS=$_vgbin/vecs SVCCTL=$_vgbin/svcctl
+fi
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/cke2e.XXXXXX")
 CERTKIT_ROOT="$T/root"
 mkdir -p "$CERTKIT_ROOT"
@@ -23,7 +39,7 @@ _cleanup_hooks=""
 # on_exit CMD: run CMD (e.g. stopping services) before $T is removed
 on_exit() { _cleanup_hooks="$_cleanup_hooks
 $*"; }
-_cleanup() { eval "$_cleanup_hooks" >/dev/null 2>&1 || true; rm -rf "$T"; }
+_cleanup() { eval "$_cleanup_hooks" >/dev/null 2>&1 || true; rm -rf "$T" ${_vgbin:+"$_vgbin"}; }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
 
