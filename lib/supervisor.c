@@ -1,0 +1,1006 @@
+/*
+ * supervisor.c: the built-in backend and the start/stop engine.
+ *
+ * The engine is a single-threaded poll loop: every tick it launches what
+ * has become startable, polls readiness of what is starting (command
+ * probes run as child processes, so slow probes overlap), and checks that
+ * ready services stay alive through the settle time.  Backends only know
+ * how to launch, test liveness, stop and kill one service.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "err.h"
+#include "fileio.h"
+#include "paths.h"
+#include "supervisor.h"
+#include "tlsprobe.h"
+#include "util.h"
+
+#define PROBE_TIMEOUT_MS 2000	/* one tcp/tls probe, one status cmd probe */
+#define CMD_PROBE_MAX_MS 5000	/* an async command probe is killed after this */
+#define KILL_GRACE_MS 3000	/* after SIGKILL, how long to wait for the exit */
+#define TAIL_LINES 10
+
+enum st {
+	S_IDLE = 0,	/* not part of this operation */
+	S_WAIT,		/* waiting for dependencies / dependents */
+	S_STARTING,	/* launched, probe not yet passing */
+	S_SETTLING,	/* probe passed, must stay up settle_ms */
+	S_STOPPING,	/* stop begun */
+	S_DONE,
+	S_FAILED,
+	S_SKIPPED,
+};
+
+struct svcrt {
+	enum st st;
+	long t0;		/* launch / stop time (ms, monotonic) */
+	long tready;
+	int killed;
+	pid_t probe_pid;	/* running command probe, or 0 */
+	long probe_t0;
+	pid_t stop_pid;		/* running stop command, or 0 */
+	off_t log_off;		/* log size before this start */
+	int rc;
+	char *msg;
+};
+
+struct ck_sup {
+	struct ck_registry *reg;
+	const struct ck_backend *be;
+	struct svcrt *rt;
+	ck_sup_progress cb;
+	void *cbu;
+};
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void
+set_msg(struct ck_sup *sup, size_t i, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+set_msg(struct ck_sup *sup, size_t i, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(sup->rt[i].msg);
+	sup->rt[i].msg = strdup(buf);
+	sup->rt[i].rc = rc;
+}
+
+static void
+emit(struct ck_sup *sup, enum ck_sup_event ev, size_t i, const char *detail)
+{
+	if (sup->cb != NULL)
+		sup->cb(sup->cbu, ev, &sup->reg->svc[i], detail);
+}
+
+/* --- pidfiles and /proc ---------------------------------------------------- */
+
+struct pidrec {
+	pid_t pid;
+	pid_t sid;
+	unsigned long long start;
+};
+
+static char *
+svc_file(enum ck_path_id dir, const struct ck_service *s, const char *ext)
+{
+	char *name = ck_asprintf("%s%s", s->name, ext), *p;
+
+	if (name == NULL)
+		return NULL;
+	p = ck_path_join(dir, name);
+	free(name);
+	return p;
+}
+
+/* Fields of /proc/PID/stat: state, pgrp, session, starttime. */
+static int
+proc_stat(pid_t pid, char *state, pid_t *pgrp, pid_t *sid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	int fd, n, field;
+	char st = '?';
+	long pg = 0, se = 0;
+	unsigned long long stt = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return CK_E_NOENT;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return CK_E_NOENT;
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: skip to the last ')' */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return CK_E_FORMAT;
+	p++;
+	for (field = 3; *p != '\0'; field++) {
+		while (*p == ' ')
+			p++;
+		if (field == 3)
+			st = *p;
+		else if (field == 5)
+			pg = strtol(p, NULL, 10);
+		else if (field == 6)
+			se = strtol(p, NULL, 10);
+		else if (field == 22) {
+			stt = strtoull(p, NULL, 10);
+			break;
+		}
+		while (*p != ' ' && *p != '\0')
+			p++;
+	}
+	if (field != 22)
+		return CK_E_FORMAT;
+	if (state)
+		*state = st;
+	if (pgrp)
+		*pgrp = (pid_t)pg;
+	if (sid)
+		*sid = (pid_t)se;
+	if (start)
+		*start = stt;
+	return 0;
+}
+
+static int
+read_pidfile(const struct ck_service *s, struct pidrec *pr)
+{
+	char *path = svc_file(CK_PATH_RUN, s, ".pid"), *buf = NULL;
+	long long a = 0, b = 0;
+	unsigned long long c = 0;
+	int r;
+
+	if (path == NULL)
+		return CK_E_NOMEM;
+	r = ck_file_read(path, 256, &buf, NULL, 0);
+	free(path);
+	if (r != 0)
+		return r;
+	if (sscanf(buf, "%lld %lld %llu", &a, &b, &c) != 3 || a <= 1 || b <= 0) {
+		free(buf);
+		return CK_E_FORMAT;
+	}
+	free(buf);
+	pr->pid = (pid_t)a;
+	pr->sid = (pid_t)b;
+	pr->start = c;
+	return 0;
+}
+
+/* 1 if the pidfile's process is alive and is the one we started. */
+static int
+pid_alive(const struct pidrec *pr)
+{
+	char state;
+	unsigned long long start;
+
+	if (proc_stat(pr->pid, &state, NULL, NULL, &start) != 0)
+		return 0;
+	if (start != pr->start)
+		return 0;	/* pid recycled by another process */
+	return state != 'Z' && state != 'X';
+}
+
+/*
+ * Kill what remains of the service's process group once its leader is
+ * gone (children a shell script left behind).  A member must carry both
+ * the group id (the leader's pid) and the recorded session id, so a
+ * recycled pid elsewhere is never hit.
+ */
+static void
+kill_leftovers(const struct pidrec *pr)
+{
+	DIR *d;
+	struct dirent *de;
+	pid_t pg, sid;
+
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || p <= 1)
+			continue;
+		if (proc_stat((pid_t)p, NULL, &pg, &sid, NULL) == 0 && pg == pr->pid && sid == pr->sid)
+			kill((pid_t)p, SIGKILL);
+	}
+	closedir(d);
+}
+
+/* --- built-in backend -------------------------------------------------------- */
+
+static int
+bi_alive(struct ck_sup *sup, size_t i)
+{
+	struct pidrec pr;
+
+	if (read_pidfile(&sup->reg->svc[i], &pr) != 0)
+		return 0;
+	return pid_alive(&pr);
+}
+
+static void
+child_fail(int wfd, int stage)
+{
+	int msg[2] = { stage, errno };
+	ssize_t w = write(wfd, msg, sizeof(msg));
+
+	(void)w;
+	_exit(127);
+}
+
+/* The grandchild: become the service. Never returns. */
+static void
+become_service(const struct ck_service *s, int logfd, int wfd, const char *pidpath)
+{
+	struct passwd *pw = NULL;
+	sigset_t none;
+	char buf[96];
+	unsigned long long start = 0;
+	int nfd;
+
+	if (setpgid(0, 0) != 0)
+		child_fail(wfd, 1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	if ((nfd = open("/dev/null", O_RDONLY)) < 0 || dup2(nfd, 0) < 0)
+		child_fail(wfd, 2);
+	if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+		child_fail(wfd, 2);
+	if (nfd > 2)
+		close(nfd);
+	if (logfd > 2)
+		close(logfd);
+	if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0)
+		child_fail(wfd, 3);
+	if (s->user != NULL) {
+		errno = 0;
+		if ((pw = getpwnam(s->user)) == NULL) {
+			if (errno == 0)
+				errno = ENOENT;
+			child_fail(wfd, 4);
+		}
+		if (pw->pw_uid != geteuid()) {
+			if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+			    setuid(pw->pw_uid) != 0)
+				child_fail(wfd, 5);
+		}
+		setenv("HOME", pw->pw_dir, 1);
+		setenv("USER", pw->pw_name, 1);
+		setenv("LOGNAME", pw->pw_name, 1);
+	}
+	setenv("CK_SERVICE", s->name, 1);
+	if (proc_stat(getpid(), NULL, NULL, NULL, &start) != 0)
+		child_fail(wfd, 6);
+	snprintf(buf, sizeof(buf), "%ld %ld %llu\n", (long)getpid(), (long)getsid(0), start);
+	if (ck_file_write(pidpath, buf, strlen(buf), 0644, CK_WRITE_NOSYNC) != 0)
+		child_fail(wfd, 6);
+	/* nothing of svcctl's (store, lock files) may leak into the service */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != wfd)
+			close(fd);
+	execl("/bin/sh", "sh", "-c", s->start, (char *)NULL);
+	unlink(pidpath);
+	child_fail(wfd, 7);
+}
+
+static int
+bi_launch(struct ck_sup *sup, size_t i)
+{
+	const struct ck_service *s = &sup->reg->svc[i];
+	static const char *const stages[] = { "", "setpgid", "open /dev/null", "chdir",
+		"getpwnam", "setuid", "write pidfile", "exec /bin/sh" };
+	char *logpath = NULL, *pidpath = NULL, hdr[256], ts[32];
+	int logfd = -1, pfd[2] = { -1, -1 }, r, msg[2], st;
+	pid_t a;
+	ssize_t n;
+	struct stat sb;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if ((r = ck_mkdir_p(ck_path(CK_PATH_RUN), 0755)) != 0 ||
+	    (r = ck_mkdir_p(ck_path(CK_PATH_LOG), 0750)) != 0)
+		goto out;
+	logpath = svc_file(CK_PATH_LOG, s, ".log");
+	pidpath = svc_file(CK_PATH_RUN, s, ".pid");
+	if (logpath == NULL || pidpath == NULL) {
+		r = ck_errf(CK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) < 0) {
+		r = ck_errf(ck_errno(errno), "open %s: %s", logpath, strerror(errno));
+		goto out;
+	}
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(hdr, sizeof(hdr), "=== svcctl: starting %s at %s ===\n", s->name, ts);
+	if (n > 0 && write(logfd, hdr, (size_t)n) < 0) {
+		r = ck_errf(CK_E_IO, "write %s: %s", logpath, strerror(errno));
+		goto out;
+	}
+	/* the tail shown on failure starts after our header line */
+	if (fstat(logfd, &sb) == 0)
+		sup->rt[i].log_off = sb.st_size;
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		r = ck_errf(CK_E_IO, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if ((a = fork()) < 0) {
+		r = ck_errf(CK_E_IO, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (a == 0) {
+		pid_t b;
+		close(pfd[0]);
+		if (setsid() < 0)
+			child_fail(pfd[1], 1);
+		if ((b = fork()) < 0)
+			child_fail(pfd[1], 1);
+		if (b == 0)
+			become_service(s, logfd, pfd[1], pidpath);
+		_exit(0);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
+		;
+	do
+		n = read(pfd[0], msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(msg)) {
+		int stage = msg[0] >= 0 && msg[0] < 8 ? msg[0] : 0;
+		r = ck_errf(CK_E_SERVICE, "%s for service %s failed: %s", stages[stage], s->name,
+		    strerror(msg[1]));
+		goto out;
+	}
+	r = 0;
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (logfd >= 0)
+		close(logfd);
+	free(pidpath);
+	free(logpath);
+	return r;
+}
+
+/* Run the stop command, or SIGTERM the process group. */
+static pid_t spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid);
+
+static int
+bi_stop(struct ck_sup *sup, size_t i)
+{
+	const struct ck_service *s = &sup->reg->svc[i];
+	struct pidrec pr;
+
+	if (read_pidfile(s, &pr) != 0 || !pid_alive(&pr))
+		return 0;
+	if (s->stop != NULL) {
+		pid_t p = spawn_sh(s, s->stop, pr.pid);
+		if (p < 0)
+			return ck_errf(CK_E_SERVICE, "cannot run the stop command of %s: %s", s->name,
+			    strerror(errno));
+		sup->rt[i].stop_pid = p;
+		return 0;
+	}
+	if (kill(-pr.pid, SIGTERM) != 0 && kill(pr.pid, SIGTERM) != 0 && errno != ESRCH)
+		return ck_errf(ck_errno(errno), "kill %ld (service %s): %s", (long)pr.pid, s->name,
+		    strerror(errno));
+	return 0;
+}
+
+static int
+bi_kill(struct ck_sup *sup, size_t i)
+{
+	struct pidrec pr;
+
+	if (read_pidfile(&sup->reg->svc[i], &pr) != 0 || !pid_alive(&pr))
+		return 0;
+	if (kill(-pr.pid, SIGKILL) != 0)
+		kill(pr.pid, SIGKILL);
+	return 0;
+}
+
+static void
+bi_reap(struct ck_sup *sup, size_t i)
+{
+	struct pidrec pr;
+	char *path;
+
+	if (read_pidfile(&sup->reg->svc[i], &pr) == 0) {
+		if (pid_alive(&pr))
+			return;
+		kill_leftovers(&pr);
+	}
+	if ((path = svc_file(CK_PATH_RUN, &sup->reg->svc[i], ".pid")) != NULL) {
+		unlink(path);
+		free(path);
+	}
+}
+
+static const struct ck_backend backend_builtin = {
+	.launch = bi_launch,
+	.alive = bi_alive,
+	.stop = bi_stop,
+	.kill = bi_kill,
+	.reap = bi_reap,
+};
+
+/* --- helpers ------------------------------------------------------------------ */
+
+/* sh -c cmd in the background, output to /dev/null, own process group. */
+static pid_t
+spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid)
+{
+	pid_t p = fork();
+	char buf[32];
+	int fd;
+
+	if (p != 0)
+		return p;
+	setpgid(0, 0);
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0 && chdir("/") != 0)
+		_exit(126);
+	setenv("CK_SERVICE", s->name, 1);
+	if (svcpid > 0) {
+		snprintf(buf, sizeof(buf), "%ld", (long)svcpid);
+		setenv("CK_PID", buf, 1);
+	}
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(127);
+}
+
+int
+ck_sup_run(char *const argv[], char *out, size_t outsz)
+{
+	int pfd[2], st, fd;
+	pid_t p;
+	size_t got = 0;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return -1;
+	if ((p = fork()) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (p == 0) {
+		dup2(pfd[1], 1);
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			if (out == NULL)
+				dup2(fd, 1);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		char tmp[512];
+		n = read(pfd[0], tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out != NULL && got + 1 < outsz) {
+			size_t k = (size_t)n < outsz - 1 - got ? (size_t)n : outsz - 1 - got;
+			memcpy(out + got, tmp, k);
+			got += k;
+		}
+	}
+	close(pfd[0]);
+	if (out != NULL && outsz > 0)
+		out[got] = '\0';
+	while (waitpid(p, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *
+ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines)
+{
+	char *path = svc_file(CK_PATH_LOG, &sup->reg->svc[i], ".log"), *buf = NULL, *p, *res;
+	off_t off = sup->rt[i].log_off, size;
+	struct stat sb;
+	ssize_t n;
+	int fd, lines = 0;
+	size_t len;
+
+	if (path == NULL)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) != 0 || sb.st_size <= off) {
+		close(fd);
+		return strdup("");
+	}
+	size = sb.st_size - off;
+	if (size > 4096) {
+		off = sb.st_size - 4096;
+		size = 4096;
+	}
+	if ((buf = malloc((size_t)size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	n = pread(fd, buf, (size_t)size, off);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	len = (size_t)n;
+	while (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	for (p = buf + len; p > buf; p--)
+		if (p[-1] == '\n' && ++lines >= maxlines)
+			break;
+	res = strdup(p);
+	free(buf);
+	return res;
+}
+
+/* --- probes -------------------------------------------------------------------- */
+
+/*
+ * One readiness check.  Returns 1 ready, 0 not yet.  Command probes are
+ * asynchronous unless sync is set: the first call starts the command and
+ * later calls collect its status.
+ */
+static int
+probe(struct ck_sup *sup, size_t i, int sync)
+{
+	const struct ck_service *s = &sup->reg->svc[i];
+	struct svcrt *rt = &sup->rt[i];
+	struct stat sb;
+	int st;
+	pid_t w;
+
+	switch (s->probe) {
+	case CK_PROBE_PID:
+		return 1;
+	case CK_PROBE_TCP:
+		return ck_tcp_probe(s->probe_host, s->probe_port, sync ? PROBE_TIMEOUT_MS : 200) == 0;
+	case CK_PROBE_TLS: {
+		X509 *x = NULL;
+		int ok = ck_tls_peer_cert(s->probe_host, s->probe_port, PROBE_TIMEOUT_MS, &x) == 0;
+		X509_free(x);
+		return ok;
+	}
+	case CK_PROBE_FILE:
+		if (s->probe_arg[0] == '/')
+			return stat(s->probe_arg, &sb) == 0;
+		else {
+			char *p = ck_asprintf("%s/%s", s->dir ? s->dir : ck_path(CK_PATH_RUN), s->probe_arg);
+			int ok = p != NULL && stat(p, &sb) == 0;
+			free(p);
+			return ok;
+		}
+	case CK_PROBE_CMD:
+		if (rt->probe_pid == 0) {
+			rt->probe_pid = spawn_sh(s, s->probe_arg, 0);
+			rt->probe_t0 = now_ms();
+			if (rt->probe_pid < 0) {
+				rt->probe_pid = 0;
+				return 0;
+			}
+		}
+		for (;;) {
+			w = waitpid(rt->probe_pid, &st, sync ? 0 : WNOHANG);
+			if (w < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		if (w == 0) {
+			if (now_ms() - rt->probe_t0 > (sync ? PROBE_TIMEOUT_MS : CMD_PROBE_MAX_MS)) {
+				kill(-rt->probe_pid, SIGKILL);
+				waitpid(rt->probe_pid, &st, 0);
+				rt->probe_pid = 0;
+			}
+			return 0;
+		}
+		rt->probe_pid = 0;
+		return w > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	return 0;
+}
+
+static void
+probe_cancel(struct ck_sup *sup, size_t i)
+{
+	struct svcrt *rt = &sup->rt[i];
+	int st;
+
+	if (rt->probe_pid > 0) {
+		kill(-rt->probe_pid, SIGKILL);
+		waitpid(rt->probe_pid, &st, 0);
+		rt->probe_pid = 0;
+	}
+}
+
+/* --- public API ------------------------------------------------------------------ */
+
+int
+ck_sup_open(struct ck_registry *reg, struct ck_sup **out)
+{
+	struct ck_sup *sup;
+
+	*out = NULL;
+	if ((sup = calloc(1, sizeof(*sup))) == NULL ||
+	    (sup->rt = calloc(reg->n ? reg->n : 1, sizeof(*sup->rt))) == NULL) {
+		free(sup);
+		return ck_errf(CK_E_NOMEM, "out of memory");
+	}
+	sup->reg = reg;
+	sup->be = reg->backend == CK_BACKEND_SYSTEMD ? &ck_backend_systemd : &backend_builtin;
+	*out = sup;
+	return 0;
+}
+
+void
+ck_sup_close(struct ck_sup *sup)
+{
+	if (sup == NULL)
+		return;
+	for (size_t i = 0; i < sup->reg->n; i++) {
+		probe_cancel(sup, i);
+		free(sup->rt[i].msg);
+	}
+	free(sup->rt);
+	free(sup);
+}
+
+void
+ck_sup_set_progress(struct ck_sup *sup, ck_sup_progress cb, void *u)
+{
+	sup->cb = cb;
+	sup->cbu = u;
+}
+
+struct ck_registry *
+ck_sup_registry(struct ck_sup *sup)
+{
+	return sup->reg;
+}
+
+int
+ck_sup_result(struct ck_sup *sup, size_t i, const char **msg)
+{
+	if (msg != NULL)
+		*msg = sup->rt[i].msg ? sup->rt[i].msg : "";
+	return sup->rt[i].rc;
+}
+
+int
+ck_sup_state(struct ck_sup *sup, size_t i, enum ck_svc_state *st)
+{
+	*st = CK_SVC_STOPPED;
+	if (!sup->be->alive(sup, i))
+		return 0;
+	*st = probe(sup, i, 1) ? CK_SVC_RUNNING : CK_SVC_START_PENDING;
+	return 0;
+}
+
+static void
+reset_rt(struct ck_sup *sup)
+{
+	for (size_t i = 0; i < sup->reg->n; i++) {
+		probe_cancel(sup, i);
+		free(sup->rt[i].msg);
+		memset(&sup->rt[i], 0, sizeof(sup->rt[i]));
+	}
+}
+
+/* Fail service i with the tail of its log appended to why. */
+static void
+fail_with_tail(struct ck_sup *sup, size_t i, const char *why)
+{
+	char *tail = sup->reg->backend == CK_BACKEND_BUILTIN ? ck_sup_log_tail(sup, i, TAIL_LINES) : NULL;
+	const struct ck_service *s = &sup->reg->svc[i];
+
+	if (tail != NULL && *tail != '\0')
+		set_msg(sup, i, CK_E_SERVICE, "service %s %s; last lines of its log:\n%s", s->name, why, tail);
+	else if (sup->reg->backend == CK_BACKEND_SYSTEMD)
+		set_msg(sup, i, CK_E_SERVICE, "service %s %s (see journalctl -u %s)", s->name, why, s->unit);
+	else
+		set_msg(sup, i, CK_E_SERVICE, "service %s %s (its log is empty)", s->name, why);
+	free(tail);
+	sup->rt[i].st = S_FAILED;
+	probe_cancel(sup, i);
+	emit(sup, CK_EV_FAIL, i, sup->rt[i].msg);
+}
+
+int
+ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
+{
+	struct ck_registry *reg = sup->reg;
+	size_t n = reg->n, active;
+	int aborted = 0, first_fail = -1, r;
+	char why[256];
+
+	reset_rt(sup);
+	/* the wanted services and, transitively, what they require */
+	for (size_t k = n; k-- > 0;) {
+		size_t i = (size_t)reg->order[k];
+		if (want[i])
+			sup->rt[i].st = S_WAIT;
+		if (sup->rt[i].st == S_WAIT)
+			for (size_t d = 0; d < reg->svc[i].ndeps; d++)
+				sup->rt[reg->svc[i].dep_idx[d]].st = S_WAIT;
+	}
+	for (;;) {
+		long now = now_ms();
+		active = 0;
+		for (size_t k = 0; k < n; k++) {
+			size_t i = (size_t)reg->order[k];
+			struct svcrt *rt = &sup->rt[i];
+			const struct ck_service *s = &reg->svc[i];
+			int ready = 1, failed = -1;
+
+			if (rt->st != S_WAIT)
+				continue;
+			for (size_t d = 0; d < s->ndeps; d++) {
+				enum st ds = sup->rt[s->dep_idx[d]].st;
+				if (ds == S_FAILED || ds == S_SKIPPED)
+					failed = s->dep_idx[d];
+				else if (ds != S_DONE && ds != S_SETTLING)
+					ready = 0;
+			}
+			if (failed >= 0 || aborted) {
+				rt->st = S_SKIPPED;
+				if (failed >= 0)
+					set_msg(sup, i, CK_E_SERVICE, "service %s not started: it requires %s, which "
+					    "did not start", s->name, reg->svc[failed].name);
+				else
+					set_msg(sup, i, CK_E_SERVICE, "service %s not started: the start was "
+					    "abandoned after an earlier failure", s->name);
+				emit(sup, CK_EV_SKIP, i, rt->msg);
+				continue;
+			}
+			if (!ready) {
+				active++;
+				continue;
+			}
+			emit(sup, CK_EV_BEGIN, i, NULL);
+			rt->t0 = now;
+			if (!sup->be->alive(sup, i) && (r = sup->be->launch(sup, i)) != 0) {
+				set_msg(sup, i, r, "%s", ck_err_detail());
+				rt->st = S_FAILED;
+				emit(sup, CK_EV_FAIL, i, rt->msg);
+				if (first_fail < 0)
+					first_fail = (int)i;
+				if (!ignore)
+					aborted = 1;
+				continue;
+			}
+			rt->st = S_STARTING;
+			active++;
+		}
+		for (size_t k = 0; k < n; k++) {
+			size_t i = (size_t)reg->order[k];
+			struct svcrt *rt = &sup->rt[i];
+			const struct ck_service *s = &reg->svc[i];
+
+			enum st before = rt->st;
+
+			now = now_ms();
+			if (rt->st == S_STARTING) {
+				active++;
+				if (!sup->be->alive(sup, i)) {
+					fail_with_tail(sup, i, "exited before it became ready");
+				} else if (probe(sup, i, 0)) {
+					rt->st = S_SETTLING;
+					rt->tready = now;
+				} else if (now - rt->t0 > s->start_timeout_ms) {
+					snprintf(why, sizeof(why), "did not become ready within %.1f s (probe %s)",
+					    (double)s->start_timeout_ms / 1000, s->probe == CK_PROBE_PID ? "pid" :
+					    s->probe == CK_PROBE_TCP ? "tcp" : s->probe == CK_PROBE_TLS ? "tls" :
+					    s->probe == CK_PROBE_CMD ? "cmd" : "file");
+					fail_with_tail(sup, i, why);
+				}
+			}
+			if (rt->st == S_SETTLING) {
+				if (!sup->be->alive(sup, i)) {
+					if (s->probe == CK_PROBE_PID)
+						snprintf(why, sizeof(why), "exited %ld ms after it was started",
+						    now - rt->t0);
+					else
+						snprintf(why, sizeof(why), "exited %ld ms after it became ready",
+						    now - rt->tready);
+					fail_with_tail(sup, i, why);
+				} else if (now - rt->tready >= reg->settle_ms) {
+					rt->st = S_DONE;
+					set_msg(sup, i, 0, "service %s started", s->name);
+					emit(sup, CK_EV_DONE, i, NULL);
+				} else {
+					active++;
+				}
+			}
+			if (before != S_FAILED && rt->st == S_FAILED) {
+				if (first_fail < 0)
+					first_fail = (int)i;
+				if (!ignore)
+					aborted = 1;
+			}
+		}
+		if (active == 0)
+			break;
+		sleep_ms(reg->poll_ms);
+	}
+	for (size_t i = 0; i < n; i++)
+		probe_cancel(sup, i);
+	if (first_fail < 0) {
+		for (size_t i = 0; i < n; i++)
+			if (sup->rt[i].st == S_SKIPPED || sup->rt[i].st == S_FAILED)
+				first_fail = (int)i;
+	}
+	if (first_fail >= 0)
+		return ck_errf(CK_E_SERVICE, "%s", sup->rt[first_fail].msg);
+	return 0;
+}
+
+int
+ck_sup_stop(struct ck_sup *sup, const unsigned char *want, int ignore)
+{
+	struct ck_registry *reg = sup->reg;
+	size_t n = reg->n, active;
+	unsigned char *reach = NULL;	/* reach[a*n+b]: a requires b, transitively */
+	int first_fail = -1, r;
+
+	reset_rt(sup);
+	if (n == 0)
+		return 0;
+	if ((reach = calloc(n * n, 1)) == NULL)
+		return ck_errf(CK_E_NOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++) {	/* deps come first in order */
+		size_t a = (size_t)reg->order[k];
+		for (size_t d = 0; d < reg->svc[a].ndeps; d++) {
+			size_t b = (size_t)reg->svc[a].dep_idx[d];
+			reach[a * n + b] = 1;
+			for (size_t c = 0; c < n; c++)
+				if (reach[b * n + c])
+					reach[a * n + c] = 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (want[i])
+			sup->rt[i].st = S_WAIT;
+	for (;;) {
+		long now = now_ms();
+		active = 0;
+		for (size_t k = n; k-- > 0;) {
+			size_t i = (size_t)reg->order[k];
+			struct svcrt *rt = &sup->rt[i];
+			const struct ck_service *s = &reg->svc[i];
+			int blocked = 0;
+
+			if (rt->st == S_WAIT) {
+				for (size_t j = 0; j < n; j++)
+					if (reach[j * n + i] && (sup->rt[j].st == S_WAIT || sup->rt[j].st == S_STOPPING))
+						blocked = 1;
+				if (blocked) {
+					active++;
+					continue;
+				}
+				emit(sup, CK_EV_BEGIN, i, NULL);
+				rt->t0 = now;
+				if (!sup->be->alive(sup, i)) {
+					sup->be->reap(sup, i);
+					rt->st = S_DONE;
+					set_msg(sup, i, 0, "service %s was not running", s->name);
+					emit(sup, CK_EV_DONE, i, NULL);
+					continue;
+				}
+				if ((r = sup->be->stop(sup, i)) != 0) {
+					set_msg(sup, i, r, "%s", ck_err_detail());
+					/* still try to kill it after the timeout */
+				}
+				rt->st = S_STOPPING;
+			}
+			if (rt->st != S_STOPPING)
+				continue;
+			if (rt->stop_pid > 0) {
+				int st;
+				if (waitpid(rt->stop_pid, &st, WNOHANG) != 0)
+					rt->stop_pid = 0;
+			}
+			if (!sup->be->alive(sup, i)) {
+				sup->be->reap(sup, i);
+				rt->st = S_DONE;
+				if (rt->killed) {
+					set_msg(sup, i, 0, "service %s did not stop within %.1f s and was killed "
+					    "(SIGKILL)", s->name, (double)s->stop_timeout_ms / 1000);
+					emit(sup, CK_EV_WARN, i, rt->msg);
+				} else {
+					set_msg(sup, i, 0, "service %s stopped", s->name);
+				}
+				emit(sup, CK_EV_DONE, i, NULL);
+				continue;
+			}
+			if (!rt->killed && now - rt->t0 > s->stop_timeout_ms) {
+				sup->be->kill(sup, i);
+				rt->killed = 1;
+			} else if (rt->killed && now - rt->t0 > s->stop_timeout_ms + KILL_GRACE_MS) {
+				set_msg(sup, i, CK_E_SERVICE, "service %s is still running after SIGKILL",
+				    s->name);
+				rt->st = S_FAILED;
+				emit(sup, CK_EV_FAIL, i, rt->msg);
+				if (first_fail < 0)
+					first_fail = (int)i;
+				continue;
+			}
+			active++;
+		}
+		if (active == 0)
+			break;
+		sleep_ms(reg->poll_ms);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sup->rt[i].stop_pid > 0) {
+			int st;
+			kill(-sup->rt[i].stop_pid, SIGKILL);
+			waitpid(sup->rt[i].stop_pid, &st, 0);
+			sup->rt[i].stop_pid = 0;
+		}
+	free(reach);
+	(void)ignore;
+	if (first_fail >= 0)
+		return ck_errf(CK_E_SERVICE, "%s", sup->rt[first_fail].msg);
+	return 0;
+}

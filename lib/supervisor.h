@@ -1,0 +1,91 @@
+/*
+ * supervisor.h: starting, stopping and watching the registry's services.
+ *
+ * svcctl is not a daemon.  The built-in backend runs each service detached
+ * in its own session (double fork, setsid, its own process group) with
+ * stdout/stderr appended to <log>/<name>.log and a pidfile
+ * <run>/<name>.pid holding "PID SID STARTTIME", so a later svcctl finds it;
+ * STARTTIME (field 22 of /proc/PID/stat) guards against a recycled pid:
+ * a pidfile whose process has another start time is stale and nothing is
+ * signalled.  The systemd backend drives units through systemctl(1).
+ *
+ * Start is dependency-ordered and parallel: every service whose
+ * dependencies are ready is launched at once, readiness is polled every
+ * reg->poll_ms, and a ready service must stay up reg->settle_ms.  Stop is
+ * the reverse: a service is stopped once every selected service that
+ * depends on it has stopped.  The library never prints; progress goes to
+ * a callback and each service's outcome is kept for the caller.
+ */
+#ifndef CK_SUPERVISOR_H
+#define CK_SUPERVISOR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "registry.h"
+
+enum ck_svc_state {
+	CK_SVC_STOPPED = 0,
+	CK_SVC_START_PENDING,	/* process alive, probe not passing */
+	CK_SVC_RUNNING,		/* process alive and probe passing */
+};
+
+enum ck_sup_event {
+	CK_EV_BEGIN,		/* "Performing start operation on service X" */
+	CK_EV_DONE,		/* "Successfully started service X" */
+	CK_EV_FAIL,		/* failure; detail says why */
+	CK_EV_WARN,		/* success with a remark (e.g. SIGKILL needed) */
+	CK_EV_SKIP,		/* not attempted (a dependency failed) */
+};
+
+typedef void (*ck_sup_progress)(void *u, enum ck_sup_event ev, const struct ck_service *s,
+    const char *detail);
+
+struct ck_sup;
+
+/* A supervisor over reg (not copied: reg must outlive it). */
+int ck_sup_open(struct ck_registry *reg, struct ck_sup **out);
+void ck_sup_close(struct ck_sup *sup);
+void ck_sup_set_progress(struct ck_sup *sup, ck_sup_progress cb, void *u);
+
+/*
+ * Start the services with want[i] != 0, and the services they require
+ * (pulled in).  Without ignore, the first failure stops further launches
+ * (services already launched are still watched to the end).  Returns 0
+ * if every wanted service is running, else CK_E_SERVICE with the first
+ * failure as detail.
+ */
+int ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore);
+/* Stop the services with want[i] != 0, dependents first. */
+int ck_sup_stop(struct ck_sup *sup, const unsigned char *want, int ignore);
+/* Current state of service i (runs the readiness probe once). */
+int ck_sup_state(struct ck_sup *sup, size_t i, enum ck_svc_state *st);
+/* Outcome of service i in the last start/stop: 0 or a CK_E_* code, and a
+ * message (with the tail of the service's log for failures). */
+int ck_sup_result(struct ck_sup *sup, size_t i, const char **msg);
+
+/* The last lines (at most maxlines) of the service's log, malloc'ed. */
+char *ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines);
+
+/* --- backends (internal to lib/supervisor.c and lib/systemd.c) --------- */
+
+struct ck_backend {
+	/* begin starting the service (must not block on readiness) */
+	int (*launch)(struct ck_sup *sup, size_t i);
+	/* 1 if the service's process/unit is up, 0 if not */
+	int (*alive)(struct ck_sup *sup, size_t i);
+	/* begin stopping: stop command or SIGTERM */
+	int (*stop)(struct ck_sup *sup, size_t i);
+	/* SIGKILL what is left */
+	int (*kill)(struct ck_sup *sup, size_t i);
+	/* forget the service after it stopped (pidfile) */
+	void (*reap)(struct ck_sup *sup, size_t i);
+};
+
+extern const struct ck_backend ck_backend_systemd;
+struct ck_registry *ck_sup_registry(struct ck_sup *sup);
+/* Run argv (no shell) and wait; returns its exit status (or -1), stdout
+ * captured into out (if not NULL, up to outsz-1 bytes, NUL-terminated). */
+int ck_sup_run(char *const argv[], char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * systemd.c: the systemd backend.  Units are driven through systemctl(1)
+ * with --no-block so that the engine in supervisor.c keeps control of the
+ * parallel start and of the readiness probes; the unit's ActiveState
+ * (`systemctl is-active`) stands in for "the process is alive".
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "err.h"
+#include "supervisor.h"
+
+static const struct ck_service *
+svc(struct ck_sup *sup, size_t i)
+{
+	return &ck_sup_registry(sup)->svc[i];
+}
+
+static int
+systemctl(const char *verb, const char *opt, const char *unit, char *out, size_t outsz)
+{
+	char *argv[6];
+	int n = 0;
+
+	argv[n++] = (char *)"systemctl";
+	argv[n++] = (char *)verb;
+	if (opt != NULL)
+		argv[n++] = (char *)opt;
+	argv[n++] = (char *)"--";
+	argv[n++] = (char *)unit;
+	argv[n] = NULL;
+	return ck_sup_run(argv, out, outsz);
+}
+
+static int
+sd_launch(struct ck_sup *sup, size_t i)
+{
+	const struct ck_service *s = svc(sup, i);
+	int st = systemctl("start", "--no-block", s->unit, NULL, 0);
+
+	if (st != 0)
+		return ck_errf(CK_E_SERVICE, "systemctl start --no-block %s failed (exit status %d)",
+		    s->unit, st);
+	return 0;
+}
+
+static int
+sd_alive(struct ck_sup *sup, size_t i)
+{
+	char out[64];
+
+	systemctl("is-active", NULL, svc(sup, i)->unit, out, sizeof(out));
+	out[strcspn(out, "\n")] = '\0';
+	/* activating and deactivating units still have processes */
+	return strcmp(out, "active") == 0 || strcmp(out, "activating") == 0 ||
+	    strcmp(out, "deactivating") == 0 || strcmp(out, "reloading") == 0;
+}
+
+static int
+sd_stop(struct ck_sup *sup, size_t i)
+{
+	const struct ck_service *s = svc(sup, i);
+	int st = systemctl("stop", "--no-block", s->unit, NULL, 0);
+
+	if (st != 0)
+		return ck_errf(CK_E_SERVICE, "systemctl stop --no-block %s failed (exit status %d)",
+		    s->unit, st);
+	return 0;
+}
+
+static int
+sd_kill(struct ck_sup *sup, size_t i)
+{
+	systemctl("kill", "--signal=SIGKILL", svc(sup, i)->unit, NULL, 0);
+	return 0;
+}
+
+static void
+sd_reap(struct ck_sup *sup, size_t i)
+{
+	(void)sup;
+	(void)i;
+}
+
+const struct ck_backend ck_backend_systemd = {
+	.launch = sd_launch,
+	.alive = sd_alive,
+	.stop = sd_stop,
+	.kill = sd_kill,
+	.reap = sd_reap,
+};
