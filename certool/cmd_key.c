@@ -1,0 +1,163 @@
+/* cmd_key.c: --genkey, --gencsr (--initcsr), --gencsrfromcert. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "certool.h"
+#include "err.h"
+#include "pki.h"
+#include "secmem.h"
+#include "x509gen.h"
+
+/* Queue the private key (PKCS#8, encrypted if a password was given). */
+static int
+queue_key(struct ctx *c, struct outset *o, const char *path, EVP_PKEY *k)
+{
+	const char *pw;
+	char *pem = NULL;
+	size_t len;
+	int r;
+
+	if ((r = get_password(c, &pw)) != 0)
+		return r;
+	if ((r = ck_key_to_pem(k, pw, &pem, &len)) != 0)
+		return fail(r, path);
+	if (out_add(o, path, pem, len, 0600, 1) != 0) {
+		ck_secfree(pem);
+		return fail(CK_E_LIMIT, path);
+	}
+	return 0;
+}
+
+static int
+queue_pub(struct outset *o, const char *path, EVP_PKEY *k, int pkcs1)
+{
+	char *pem = NULL;
+	size_t len;
+	int r;
+
+	if ((r = ck_pubkey_to_pem(k, pkcs1, &pem, &len)) != 0)
+		return fail(r, path);
+	if (out_add(o, path, pem, len, 0644, 0) != 0) {
+		free(pem);
+		return fail(CK_E_LIMIT, path);
+	}
+	return 0;
+}
+
+int
+cmd_genkey(struct ctx *c)
+{
+	struct outset o = { .n = 0 };
+	EVP_PKEY *k = NULL;
+	int code;
+
+	if ((code = need(c, O_PRIVKEY)) != 0)
+		return code;
+	if ((code = new_key(c, &k)) != 0)
+		goto out;
+	if ((code = queue_key(c, &o, c->val[O_PRIVKEY], k)) != 0)
+		goto out;
+	/* PKCS#1 as VMware for RSA; EC has no PKCS#1 form, so SPKI. */
+	if (c->val[O_PUBKEY] != NULL &&
+	    (code = queue_pub(&o, c->val[O_PUBKEY], k, ck_key_is_rsa(k))) != 0)
+		goto out;
+	code = out_commit(&o);
+out:
+	out_free(&o);
+	EVP_PKEY_free(k);
+	return code;
+}
+
+int
+cmd_gencsr(struct ctx *c)
+{
+	struct outset o = { .n = 0 };
+	EVP_PKEY *k = NULL;
+	X509_REQ *req = NULL;
+	char *pem = NULL;
+	size_t len;
+	int code, r;
+
+	if ((code = need(c, O_PRIVKEY)) != 0 || (code = need(c, O_PUBKEY)) != 0 ||
+	    (code = need(c, O_CSRFILE)) != 0 || (code = load_config(c)) != 0)
+		return code;
+	if ((code = new_key(c, &k)) != 0)
+		goto out;
+	if ((r = ck_req_from_cfg(c->cfg, k, 0, &req)) != 0) {
+		code = fail(r, "CSR");
+		goto out;
+	}
+	if ((r = ck_req_to_pem(req, &pem, &len)) != 0) {
+		code = fail(r, c->val[O_CSRFILE]);
+		goto out;
+	}
+	if ((code = queue_key(c, &o, c->val[O_PRIVKEY], k)) != 0 ||
+	    (code = queue_pub(&o, c->val[O_PUBKEY], k, 0)) != 0)
+		goto out;
+	if (out_add(&o, c->val[O_CSRFILE], pem, len, 0644, 0) != 0) {
+		code = fail(CK_E_LIMIT, NULL);
+		goto out;
+	}
+	pem = NULL;
+	code = out_commit(&o);
+out:
+	free(pem);
+	out_free(&o);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	return code;
+}
+
+int
+cmd_initcsr(struct ctx *c)
+{
+	printf("This is deprecated. Use gencsr instead.\n");
+	if (c->val[O_GENCSR] != NULL)
+		return 0;	/* --gencsr already ran */
+	return cmd_gencsr(c);
+}
+
+int
+cmd_gencsrfromcert(struct ctx *c)
+{
+	struct outset o = { .n = 0 };
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	X509_REQ *req = NULL;
+	char *pem = NULL;
+	size_t len;
+	int code, r;
+
+	if ((code = need(c, O_CERT)) != 0 || (code = need(c, O_PRIVKEY)) != 0 ||
+	    (code = need(c, O_CSRFILE)) != 0)
+		return code;
+	if ((r = ck_cert_load(c->val[O_CERT], &x)) != 0) {
+		code = r == CK_E_NOENT ? fail(r, c->val[O_CERT]) :
+		    failc(E_CERT_DECODE, r, c->val[O_CERT]);
+		goto out;
+	}
+	if ((code = load_key(c, c->val[O_PRIVKEY], &k)) != 0) {
+		if (code == E_KEY_IO)
+			code = E_KEY_DECODE;
+		goto out;
+	}
+	if ((r = ck_req_from_cert(x, k, &req)) != 0 || (r = ck_req_to_pem(req, &pem, &len)) != 0) {
+		code = failc(E_CSR_CREATE, r, c->val[O_CSRFILE]);
+		goto out;
+	}
+	if (out_add(&o, c->val[O_CSRFILE], pem, len, 0644, 0) != 0) {
+		code = fail(CK_E_LIMIT, NULL);
+		goto out;
+	}
+	pem = NULL;
+	code = out_commit(&o);
+out:
+	free(pem);
+	out_free(&o);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return code;
+}

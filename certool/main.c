@@ -1,0 +1,102 @@
+/*
+ * certool: a local, compatible replacement for VMware's certool.
+ * main parses the command line, runs the commands given in their fixed
+ * order, and ends with the "Status :" trailer scripts look for.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "certool.h"
+#include "log.h"
+#include "secmem.h"
+
+static const cmd_fn handlers[O_NCMDS] = {
+	[O_SELFCA] = cmd_selfca, [O_ROOTCA] = cmd_rootca, [O_GENCSR] = cmd_gencsr,
+	[O_INITCSR] = cmd_initcsr, [O_GETDC] = cmd_getdc, [O_WAITVMCA] = cmd_waitvmca,
+	[O_WAITVMDIR] = cmd_waitvmdir, [O_PUBLISH_ROOTS] = cmd_publish_roots,
+	[O_VERSION] = cmd_version, [O_GENCERT] = cmd_gencert, [O_GENKEY] = cmd_genkey,
+	[O_REVOKECERT] = cmd_revokecert, [O_VIEWCERT] = cmd_viewcert,
+	[O_GETROOTCA] = cmd_getrootca, [O_ENUMCERT] = cmd_enumcert,
+	[O_GENCISCERT] = cmd_genciscert, [O_STATUS] = cmd_status, [O_GETCRL] = cmd_getcrl,
+	[O_GENCRL] = cmd_gencrl, [O_VIEWCRL] = cmd_viewcrl,
+	[O_GENSELFCACERT] = cmd_genselfcacert, [O_GENCSRFROMCERT] = cmd_gencsrfromcert,
+	[O_ENABLEOPT] = cmd_enableopt, [O_DISABLEOPT] = cmd_disableopt,
+	[O_GETOPT] = cmd_getopt, [O_GENCERTFROMCSR] = cmd_gencertfromcsr,
+	[O_RENEWCERT] = cmd_renewcert, [O_VIEWERROR] = cmd_viewerror,
+};
+
+/* A --server naming another machine would silently act on this one:
+ * refuse it. */
+static int
+check_server(const char *s)
+{
+	char host[256];
+
+	if (s == NULL || strcmp(s, "localhost") == 0 || strcmp(s, "127.0.0.1") == 0 ||
+	    strcmp(s, "::1") == 0 || strcmp(s, "[::1]") == 0)
+		return 0;
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		if (strcasecmp(s, host) == 0)
+			return 0;
+	}
+	return failx(E_ARGS, "--server=%s: certool only serves the local VMCA; run it on "
+	    "%s instead, or drop --server", s, s);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctx c;
+	int code = 0, ncmd = 0, g;
+
+	ck_log_init(argv[0]);
+	/* No openssl.cnf: certool needs nothing from it, and loading it costs
+	 * more than signing a certificate. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	memset(&c, 0, sizeof(c));
+	if (argc < 2) {
+		print_help(-1);
+		return 0;
+	}
+	if ((code = parse_args(&c, argc, argv)) != 0)
+		return code & 0xff;
+	if (c.val[O_HELP] != NULL) {
+		if (c.val[O_HELP][0] == '\0')
+			g = -1;
+		else if ((g = help_group(c.val[O_HELP])) < 0) {
+			fprintf(stderr, "error: unknown help group '%s': use init, functions, "
+			    "config, files, options or connection\n", c.val[O_HELP]);
+			return E_UNKNOWN & 0xff;
+		}
+		print_help(g);
+		return 0;
+	}
+	for (int i = 0; i < O_NCMDS; i++)
+		ncmd += c.val[i] != NULL;
+	if (ncmd > 0)
+		code = check_server(c.val[O_SERVER]);
+	for (int i = 0; i < O_NCMDS && code == 0; i++)
+		if (c.val[i] != NULL)
+			code = handlers[i](&c);
+	fflush(stdout);
+	if (code < 0) {
+		/* a config syntax error: reported like an option error, no trailer */
+		code = -code;
+	} else if (code == 0) {
+		printf("Status : Success\n");
+	} else {
+		printf("Status : Failed\nError Code : %d\nError Message : %s\n", code,
+		    code_message(code) ? code_message(code) : "Unknown error");
+	}
+	ck_cfg_free(c.cfg);
+	if (c.password != NULL)
+		ck_secfree(c.password);
+	return code & 0xff;
+}

@@ -1,0 +1,357 @@
+/* util.c: what every certool command needs: error codes, config, outputs. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "certool.h"
+#include "err.h"
+#include "fileio.h"
+#include "log.h"
+#include "pki.h"
+#include "secmem.h"
+#include "util.h"
+
+static const struct {
+	int code;
+	const char *name;
+	const char *msg;
+} codes[] = {
+	{ E_FILE_NOT_FOUND, "ERROR_FILE_NOT_FOUND",
+	    "Operation failed with error = ERROR_FILE_NOT_FOUND (2)" },
+	{ E_ACCESS_DENIED, "ERROR_ACCESS_DENIED",
+	    "Operation failed with error = ERROR_ACCESS_DENIED (5)" },
+	{ E_BAD_FORMAT, "ERROR_BAD_FORMAT", "Operation failed with error = ERROR_BAD_FORMAT (11)" },
+	{ E_NOT_SUPPORTED, "ERROR_NOT_SUPPORTED",
+	    "Operation failed with error = ERROR_NOT_SUPPORTED (50)" },
+	{ E_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER",
+	    "Operation failed with error = ERROR_INVALID_PARAMETER (87)" },
+	{ E_ROOT_MISSING, "VMCA_ROOT_CA_MISSING",
+	    "The Root CA certificate is missing or failed to Initialize" },
+	{ E_TIME, "VMCA_ERROR_INVALID_TIME_SPECIFIED",
+	    "Invalid time specified for the Certificate" },
+	{ E_ARGS, "VMCA_ARGUMENT_ERROR", "Invalid arguments found" },
+	{ E_TIMEOUT, "VMCA_ERROR_TIME_OUT", "Time out occurred before specified Event." },
+	{ E_CERT_DECODE, "VMCA_CERT_DECODE_FAILURE", "Cert Decode failure" },
+	{ E_KEY_IO, "VMCA_KEY_IO_FAILURE", "Key I/O failure" },
+	{ E_CERT_IO, "VMCA_CERT_IO_FAILURE", "Cert I/O failure" },
+	{ E_NOT_CA, "VMCA_NOT_CA_CERT", "Not a CA Cert" },
+	{ E_CSR_FIELD, "VMCA_INVALID_CSR_FIELD", "Invalid CSR field" },
+	{ E_KEY_LENGTH, "VMCA_ERROR_INVALID_KEY_LENGTH",
+	    "Key length has to be between 2048(2KB) and 16384(16KB)" },
+	{ E_START_TIME, "VMCA_ERROR_CA_HAS_EXPIRED", "Start Time Error" },
+	{ E_KEY_MISMATCH, "VMCA_ERROR_CERT_KEY_MISMATCH", "Cert/Key pair does not match" },
+	{ E_REVOKED, "VMCA_ERROR_CERT_ALREADY_REVOKED", "This is already revoked cert" },
+	{ E_SUBJECT, "VMCA_ERROR_INVALID_SN", "Invalid Subject Name specified" },
+	{ E_SAN, "VMCA_ERROR_INVALID_SAN", "Invalid Subject Alternate Name specified." },
+	{ E_CHAIN_INCOMPLETE, "VMCA_ERROR_INVALID_CHAIN",
+	    "Certificate Chain is not complete" },
+	{ E_CHAIN_ORDER, "VMCA_ERROR_INVALID_CHAIN_ORDER",
+	    "Invalid Certificate Chain was given as input" },
+	{ E_CSR_CREATE, "VMCA_ERROR_CSR_CREATION", "Could not create the CSR" },
+	{ E_KEY_DECODE, "VMCA_ERROR_PRIVATE_KEY_DECODE", "Could not decode the Private Key" },
+	{ E_UNKNOWN, "VMCA_UNKNOWN_ERROR", "Certificate Server Unknown Error" },
+};
+
+const char *
+code_message(int code)
+{
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i].code == code)
+			return codes[i].msg;
+	return NULL;
+}
+
+const char *
+code_name(int code)
+{
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i].code == code)
+			return codes[i].name;
+	return NULL;
+}
+
+int
+map_err(int ck)
+{
+	switch (ck) {
+	case 0: return 0;
+	case CK_E_NOENT: return E_FILE_NOT_FOUND;
+	case CK_E_ACCESS: case CK_E_SYMLINK: case CK_E_ISDIR: return E_ACCESS_DENIED;
+	case CK_E_FORMAT: return E_BAD_FORMAT;
+	case CK_E_UNSUPPORTED: return E_NOT_SUPPORTED;
+	case CK_E_INVAL: case CK_E_UTF16: return E_ARGS;
+	case CK_E_KEY: case CK_E_PASSWORD: return E_KEY_IO;
+	case CK_E_CERT: return E_CERT_IO;
+	case CK_E_NOT_CA: return E_NOT_CA;
+	case CK_E_CSR_FIELD: case CK_E_POLICY: return E_CSR_FIELD;
+	case CK_E_KEYSIZE: return E_KEY_LENGTH;
+	case CK_E_TIME: return E_TIME;
+	case CK_E_START_TIME: return E_START_TIME;
+	case CK_E_KEY_MISMATCH: return E_KEY_MISMATCH;
+	case CK_E_REVOKED: return E_REVOKED;
+	case CK_E_SUBJECT: return E_SUBJECT;
+	case CK_E_SAN: return E_SAN;
+	case CK_E_CHAIN_INCOMPLETE: return E_CHAIN_INCOMPLETE;
+	case CK_E_CHAIN_ORDER: return E_CHAIN_ORDER;
+	case CK_E_CA_MISSING: return E_ROOT_MISSING;
+	case CK_E_TIMEOUT: return E_TIMEOUT;
+	default: return E_UNKNOWN;
+	}
+}
+
+int
+failc(int code, int ck, const char *what)
+{
+	const char *d = ck_err_detail();
+
+	if (d[0] != '\0')
+		fprintf(stderr, "%s: %s%s%s\n", ck_progname(), what ? what : "",
+		    what ? ": " : "", d);
+	else
+		fprintf(stderr, "%s: %s%s%s\n", ck_progname(), what ? what : "",
+		    what ? ": " : "", ck_strerror(ck));
+	ck_err_clear();
+	return code;
+}
+
+int
+fail(int ck, const char *what)
+{
+	return failc(map_err(ck), ck, what);
+}
+
+int
+failx(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", ck_progname());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int
+need(struct ctx *c, int id)
+{
+	if (c->val[id] != NULL && c->val[id][0] != '\0')
+		return 0;
+	return failx(E_ARGS, "--%s=%s is required here", opts[id].name,
+	    opts[id].arg ? opts[id].arg : "");
+}
+
+int
+apply_cli_cfg(struct ctx *c, struct ck_cfg *cfg)
+{
+	int r;
+
+	for (int k = 0; k < CK_CFG_NKEYS; k++)
+		if (c->val[O_NAME + k] != NULL &&
+		    (r = ck_cfg_set(cfg, (enum ck_cfg_key)k, c->val[O_NAME + k])) != 0)
+			return fail(r, "config");
+	return 0;
+}
+
+int
+load_config(struct ctx *c)
+{
+	const char *path = c->val[O_CONFIG] ? c->val[O_CONFIG] : "certool.cfg";
+	int r;
+
+	printf("Using config file : %s\n", path);
+	if (c->cfg != NULL)
+		return 0;
+	if ((r = ck_cfg_load(path, &c->cfg)) != 0) {
+		if (r == CK_E_CONFIG) {
+			fprintf(stderr, "error: %s\n", ck_err_detail());
+			ck_err_clear();
+			return -E_UNKNOWN;	/* no trailer, exit 213 */
+		}
+		if (r == CK_E_UTF16) {
+			printf("Config file: %s uses UTF16 encoding, certool supports only UTF8 "
+			    "or ASCII encoding for config files\nExiting ...\n", path);
+			return fail(r, path);
+		}
+		printf("Failed to open config file: %s\nExiting ...\n", path);
+		failc(E_ARGS, r, path);
+		return E_ARGS;
+	}
+	return apply_cli_cfg(c, c->cfg);
+}
+
+int
+get_password(struct ctx *c, const char **pw)
+{
+	char *spec = NULL;
+	int r;
+
+	*pw = NULL;
+	if (c->password_read) {
+		*pw = c->password;
+		return 0;
+	}
+	if (c->val[O_PASSWORD_FILE] != NULL && c->val[O_PASSWORD_FD] != NULL)
+		return failx(E_ARGS, "give --password-file or --password-fd, not both");
+	if (c->val[O_PASSWORD_FILE] != NULL)
+		spec = ck_asprintf("file:%s", c->val[O_PASSWORD_FILE]);
+	else if (c->val[O_PASSWORD_FD] != NULL)
+		spec = ck_asprintf("fd:%s", c->val[O_PASSWORD_FD]);
+	else {
+		c->password_read = 1;
+		return 0;
+	}
+	if (spec == NULL)
+		return fail(CK_E_NOMEM, NULL);
+	r = ck_secret_read(spec, &c->password);
+	free(spec);
+	if (r != 0)
+		return failc(E_ARGS, r, "password");
+	if (c->password[0] == '\0')
+		return failx(E_ARGS, "the password is empty");
+	c->password_read = 1;
+	*pw = c->password;
+	return 0;
+}
+
+int
+load_key(struct ctx *c, const char *path, EVP_PKEY **k)
+{
+	const char *pw;
+	int r;
+
+	if ((r = get_password(c, &pw)) != 0)
+		return r;
+	if ((r = ck_key_load(path, pw, k)) != 0) {
+		if (r == CK_E_PASSWORD && pw == NULL) {
+			ck_err_clear();
+			return failx(E_KEY_IO, "%s: the private key is encrypted: give its "
+			    "password with --password-file or --password-fd", path);
+		}
+		if (r == CK_E_NOENT || r == CK_E_ACCESS)
+			return fail(r, path);
+		return failc(E_KEY_IO, r, path);
+	}
+	return 0;
+}
+
+int
+num_opt(struct ctx *c, int id, long def, long min, long max, long *out)
+{
+	*out = def;
+	if (c->val[id] == NULL)
+		return 0;
+	if (ck_parse_long(c->val[id], min, max, out) != 0)
+		return failx(E_ARGS, "--%s=%s: give a whole number from %ld to %ld",
+		    opts[id].name, c->val[id], min, max);
+	return 0;
+}
+
+int
+new_key(struct ctx *c, EVP_PKEY **k)
+{
+	const char *t = c->val[O_KEYTYPE] ? c->val[O_KEYTYPE] : "rsa";
+	long bits;
+	int r, ec;
+
+	if (ck_strcaseeq(t, "rsa"))
+		ec = 0;
+	else if (ck_strcaseeq(t, "ec"))
+		ec = 1;
+	else
+		return failx(E_ARGS, "--keytype=%s: use rsa or ec", t);
+	if ((r = num_opt(c, O_KEYSIZE, ec ? 256 : 2048, 0, 1L << 20, &bits)) != 0)
+		return r;
+	if ((r = ck_key_generate(ec ? CK_KEY_EC : CK_KEY_RSA, (int)bits, k)) != 0)
+		return r == CK_E_KEYSIZE ? failc(ec ? E_ARGS : E_KEY_LENGTH, r, "--keysize") :
+		    fail(r, "key generation");
+	return 0;
+}
+
+/* --- all-or-nothing outputs ---------------------------------------------- */
+
+int
+out_add(struct outset *o, const char *path, char *data, size_t len, unsigned int mode,
+    int secret)
+{
+	if (o->n >= (int)(sizeof(o->f) / sizeof(o->f[0])))
+		return CK_E_LIMIT;
+	o->f[o->n].path = path;
+	o->f[o->n].data = data;
+	o->f[o->n].len = len;
+	o->f[o->n].mode = mode;
+	o->f[o->n].secret = secret;
+	o->n++;
+	return 0;
+}
+
+void
+out_free(struct outset *o)
+{
+	for (int i = 0; i < o->n; i++) {
+		if (o->f[i].secret)
+			ck_secfree(o->f[i].data);
+		else
+			free(o->f[i].data);
+	}
+	o->n = 0;
+}
+
+/*
+ * Each file goes to "<path>.certool-new" (atomically, final mode, no
+ * symlinks), and only when all are there are they renamed into place, so
+ * a failure leaves neither new files nor half of a set behind.
+ */
+int
+out_commit(struct outset *o)
+{
+	char *tmp[4] = { NULL, NULL, NULL, NULL };
+	struct stat st;
+	int r = 0, i, code = 0;
+
+	for (i = 0; i < o->n; i++) {
+		for (int j = 0; j < i; j++)
+			if (strcmp(o->f[i].path, o->f[j].path) == 0) {
+				code = failx(E_ARGS, "%s is given for two outputs", o->f[i].path);
+				goto out;
+			}
+		if (lstat(o->f[i].path, &st) == 0 && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))) {
+			code = failx(E_ACCESS_DENIED, "%s: refusing to write over a %s",
+			    o->f[i].path, S_ISLNK(st.st_mode) ? "symbolic link" : "directory");
+			goto out;
+		}
+		if ((tmp[i] = ck_asprintf("%s.certool-new", o->f[i].path)) == NULL) {
+			code = fail(CK_E_NOMEM, NULL);
+			goto out;
+		}
+		(void)ck_file_remove(tmp[i]);
+		if ((r = ck_file_write(tmp[i], o->f[i].data, o->f[i].len, o->f[i].mode, 0)) != 0) {
+			code = fail(r, o->f[i].path);
+			goto out;
+		}
+	}
+	for (i = 0; i < o->n; i++)
+		if (rename(tmp[i], o->f[i].path) != 0) {
+			code = fail(ck_errf(ck_errno(errno), "rename %s: %s", o->f[i].path,
+			    strerror(errno)), NULL);
+			/* the ones already renamed are complete files; remove them so
+			 * the set is not left half-written */
+			for (int j = 0; j < i; j++)
+				(void)unlink(o->f[j].path);
+			goto out;
+		}
+out:
+	for (i = 0; i < o->n; i++) {
+		if (tmp[i] != NULL && code != 0)
+			(void)unlink(tmp[i]);
+		free(tmp[i]);
+	}
+	return code;
+}
