@@ -1,0 +1,1096 @@
+/*
+ * store.c: the VECS store on LMDB (see store.h for the layout and the
+ * promises).  Records are packed little structures copied with memcpy, so
+ * nothing depends on the alignment of the map.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "err.h"
+#include "fileio.h"
+#include "paths.h"
+#include "secmem.h"
+#include "store.h"
+#include "util.h"
+
+#define DEFAULT_MAPSIZE ((size_t)1 << 30)
+
+struct ck_store {
+	MDB_env *env;
+	MDB_dbi meta, stores, entries, order;
+	MDB_txn *txn;		/* open group transaction, or NULL */
+	int txn_write;
+	int rdonly;
+};
+
+/* A transaction for one call: the group one if open, else a fresh one. */
+struct op {
+	MDB_txn *txn;
+	int own;
+};
+
+static int
+mdb_err(int rc, const char *call)
+{
+	if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT)
+		return ck_errf(CK_E_NOSPC, "%s: %s: the store is full; free disk space "
+		    "(or raise CERTKIT_VECS_MAPSIZE) and retry", call, mdb_strerror(rc));
+	if (rc == EACCES || rc == EPERM)
+		return ck_errf(CK_E_ACCESS, "%s: %s", call, mdb_strerror(rc));
+	if (rc == ENOMEM)
+		return CK_E_NOMEM;
+	if (rc == MDB_NOTFOUND)
+		return ck_errf(CK_E_NOENT, "%s: not found", call);
+	return ck_errf(CK_E_DB, "%s: %s", call, mdb_strerror(rc));
+}
+
+static int
+op_begin(struct ck_store *st, int write, struct op *op)
+{
+	int rc;
+
+	op->own = 0;
+	if (st->txn != NULL) {
+		if (write && !st->txn_write)
+			return ck_errf(CK_E_STATE, "write inside a read-only transaction");
+		op->txn = st->txn;
+		return 0;
+	}
+	if (write && st->rdonly)
+		return ck_errf(CK_E_ACCESS, "the store was opened read-only");
+	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &op->txn);
+	if (rc != 0)
+		return mdb_err(rc, "mdb_txn_begin");
+	op->own = 1;
+	return 0;
+}
+
+/* End an op: commit if r == 0 and we own it, else abort ours.  A failure
+ * inside a group transaction poisons the group: the caller must abort. */
+static int
+op_end(struct op *op, int r)
+{
+	int rc;
+
+	if (!op->own)
+		return r;
+	if (r != 0) {
+		mdb_txn_abort(op->txn);
+		return r;
+	}
+	if ((rc = mdb_txn_commit(op->txn)) != 0)
+		return mdb_err(rc, "mdb_txn_commit");
+	return 0;
+}
+
+/* --- encoding helpers ---------------------------------------------------- */
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static void
+casefold(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+}
+
+int
+ck_store_is_builtin(const char *name)
+{
+	return name != NULL && (ck_strcaseeq(name, CK_STORE_MACHINE_SSL) ||
+	    ck_strcaseeq(name, CK_STORE_TRUSTED_ROOTS) ||
+	    ck_strcaseeq(name, CK_STORE_TRUSTED_CRLS));
+}
+
+const char *
+ck_entry_type_name(int type)
+{
+	switch (type) {
+	case CK_ENTRY_PRIVATE_KEY: return "Private Key";
+	case CK_ENTRY_SECRET_KEY: return "Secret Key";
+	case CK_ENTRY_TRUSTED_CERT: return "Trusted Cert";
+	case CK_ENTRY_CRL: return "Certification Revocation List";
+	case CK_ENTRY_ENCRYPTED_KEY: return "Encrypted Private Key";
+	default: return "Unknown";
+	}
+}
+
+/*
+ * Store record: be32 id, be32 owner, be32 nace, be32 namelen, name,
+ * nace x (be32 uid, be32 mask).
+ */
+static int
+store_decode(const MDB_val *v, struct ck_store_info *info)
+{
+	const unsigned char *p = v->mv_data;
+	uint32_t nace, namelen;
+
+	memset(info, 0, sizeof(*info));
+	if (v->mv_size < 16)
+		return ck_errf(CK_E_DB, "damaged store record (%zu bytes)", v->mv_size);
+	info->id = get32(p);
+	info->owner = get32(p + 4);
+	nace = get32(p + 8);
+	namelen = get32(p + 12);
+	if (nace > CK_STORE_ACE_MAX || namelen >= sizeof(info->name) ||
+	    v->mv_size != 16 + (size_t)namelen + 8 * (size_t)nace)
+		return ck_errf(CK_E_DB, "damaged store record");
+	memcpy(info->name, p + 16, namelen);
+	info->name[namelen] = '\0';
+	info->nace = nace;
+	for (uint32_t i = 0; i < nace; i++) {
+		info->ace[i].uid = get32(p + 16 + namelen + 8 * i);
+		info->ace[i].mask = get32(p + 16 + namelen + 8 * i + 4);
+	}
+	return 0;
+}
+
+static int
+store_put(struct ck_store *st, MDB_txn *txn, const struct ck_store_info *info)
+{
+	size_t namelen = strlen(info->name);
+	unsigned char buf[16 + sizeof(info->name) + 8 * CK_STORE_ACE_MAX];
+	char kbuf[sizeof(info->name)];
+	MDB_val k, v;
+	int rc;
+
+	put32(buf, info->id);
+	put32(buf + 4, info->owner);
+	put32(buf + 8, (uint32_t)info->nace);
+	put32(buf + 12, (uint32_t)namelen);
+	memcpy(buf + 16, info->name, namelen);
+	for (size_t i = 0; i < info->nace; i++) {
+		put32(buf + 16 + namelen + 8 * i, info->ace[i].uid);
+		put32(buf + 16 + namelen + 8 * i + 4, info->ace[i].mask);
+	}
+	casefold(kbuf, info->name, namelen);
+	k.mv_data = kbuf;
+	k.mv_size = namelen;
+	v.mv_data = buf;
+	v.mv_size = 16 + namelen + 8 * info->nace;
+	if ((rc = mdb_put(txn, st->stores, &k, &v, 0)) != 0)
+		return mdb_err(rc, "mdb_put(stores)");
+	return 0;
+}
+
+static int
+store_get(struct ck_store *st, MDB_txn *txn, const char *name, struct ck_store_info *info)
+{
+	size_t n;
+	char kbuf[sizeof(info->name)];
+	MDB_val k, v;
+	int rc;
+
+	if (name == NULL || (n = strlen(name)) == 0)
+		return ck_errf(CK_E_NOENT, "empty store name");
+	if (n >= sizeof(kbuf))
+		return ck_errf(CK_E_NOENT, "store does not exist (name too long)");
+	casefold(kbuf, name, n);
+	k.mv_data = kbuf;
+	k.mv_size = n;
+	rc = mdb_get(txn, st->stores, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return ck_errf(CK_E_NOENT, "store [%s] does not exist", name);
+	if (rc != 0)
+		return mdb_err(rc, "mdb_get(stores)");
+	return store_decode(&v, info);
+}
+
+/* meta counters: "next_store_id" (be32), "next_seq" (be64). */
+static int
+meta_next(struct ck_store *st, MDB_txn *txn, const char *name, int wide, uint64_t *out)
+{
+	unsigned char buf[8];
+	MDB_val k = { strlen(name), (void *)name }, v;
+	uint64_t cur = 1;
+	int rc;
+
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == 0 && v.mv_size == (wide ? 8u : 4u))
+		cur = wide ? get64(v.mv_data) : get32(v.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return mdb_err(rc, "mdb_get(meta)");
+	*out = cur;
+	if (wide)
+		put64(buf, cur + 1);
+	else
+		put32(buf, (uint32_t)(cur + 1));
+	v.mv_data = buf;
+	v.mv_size = wide ? 8 : 4;
+	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
+		return mdb_err(rc, "mdb_put(meta)");
+	return 0;
+}
+
+static int
+store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t owner,
+    const struct ck_ace *aces, size_t nace)
+{
+	struct ck_store_info info;
+	MDB_stat ms;
+	uint64_t id;
+	size_t n;
+	int r, rc;
+
+	if (name == NULL || (n = strlen(name)) == 0)
+		return ck_errf(CK_E_INVAL, "empty store name");
+	if (n > CK_STORE_NAME_MAX)
+		return ck_errf(CK_E_TOOLONG, "store name is %zu characters, at most %d allowed",
+		    n, CK_STORE_NAME_MAX);
+	r = store_get(st, txn, name, &info);
+	if (r == 0)
+		return ck_errf(CK_E_EXIST, "store [%s] already exists", info.name);
+	if (r != CK_E_NOENT)
+		return r;
+	if ((rc = mdb_stat(txn, st->stores, &ms)) != 0)
+		return mdb_err(rc, "mdb_stat(stores)");
+	if (ms.ms_entries >= CK_STORE_MAX)
+		return ck_errf(CK_E_LIMIT, "there are already %d stores, the maximum", CK_STORE_MAX);
+	if ((r = meta_next(st, txn, "next_store_id", 0, &id)) != 0)
+		return r;
+	memset(&info, 0, sizeof(info));
+	memcpy(info.name, name, n);
+	info.id = (uint32_t)id;
+	info.owner = owner;
+	info.nace = nace;
+	memcpy(info.ace, aces, nace * sizeof(*aces));
+	return store_put(st, txn, &info);
+}
+
+/* The built-in stores and their ACLs (4.8). */
+static int
+ensure_builtins(struct ck_store *st, MDB_txn *txn)
+{
+	static const struct ck_ace everyone_read = { CK_UID_EVERYONE, CK_ACCESS_READ };
+	struct ck_store_info info;
+	int r;
+
+	if ((r = store_get(st, txn, CK_STORE_MACHINE_SSL, &info)) == CK_E_NOENT)
+		r = store_create_txn(st, txn, CK_STORE_MACHINE_SSL, 0, NULL, 0);
+	if (r == 0 && (r = store_get(st, txn, CK_STORE_TRUSTED_ROOTS, &info)) == CK_E_NOENT)
+		r = store_create_txn(st, txn, CK_STORE_TRUSTED_ROOTS, 0, &everyone_read, 1);
+	if (r == 0 && (r = store_get(st, txn, CK_STORE_TRUSTED_CRLS, &info)) == CK_E_NOENT)
+		r = store_create_txn(st, txn, CK_STORE_TRUSTED_CRLS, 0, &everyone_read, 1);
+	return r;
+}
+
+static int
+open_dbis(struct ck_store *st, MDB_txn *txn, unsigned int fl)
+{
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, "meta", fl, &st->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "stores", fl, &st->stores)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "entries", fl, &st->entries)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "order", fl, &st->order)) != 0)
+		return rc;
+	return 0;
+}
+
+static int
+check_schema(struct ck_store *st, MDB_txn *txn, int write)
+{
+	MDB_val k = { 7, "version" }, v;
+	unsigned char buf[4];
+	int rc;
+
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == 0) {
+		uint32_t ver = v.mv_size == 4 ? get32(v.mv_data) : 0;
+		if (ver != CK_STORE_SCHEMA)
+			return ck_errf(CK_E_DB, "store schema version %u is not %d: "
+			    "this vecs cannot read it", ver, CK_STORE_SCHEMA);
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return mdb_err(rc, "mdb_get(meta version)");
+	if (!write)
+		return MDB_NOTFOUND;
+	put32(buf, CK_STORE_SCHEMA);
+	v.mv_data = buf;
+	v.mv_size = 4;
+	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
+		return mdb_err(rc, "mdb_put(meta version)");
+	return 0;
+}
+
+/* Read-only probe: are the databases, schema and built-ins all there? */
+static int
+probe(struct ck_store *st)
+{
+	struct ck_store_info info;
+	MDB_txn *txn = NULL;
+	int rc, r;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_err(rc, "mdb_txn_begin");
+	if ((rc = open_dbis(st, txn, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return rc == MDB_NOTFOUND ? 1 : mdb_err(rc, "mdb_dbi_open");
+	}
+	r = check_schema(st, txn, 0);
+	if (r == MDB_NOTFOUND)
+		r = 1;
+	if (r == 0 && (store_get(st, txn, CK_STORE_MACHINE_SSL, &info) != 0 ||
+	    store_get(st, txn, CK_STORE_TRUSTED_ROOTS, &info) != 0 ||
+	    store_get(st, txn, CK_STORE_TRUSTED_CRLS, &info) != 0))
+		r = 1;
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	/* commit keeps the dbi handles for later transactions */
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_err(rc, "mdb_txn_commit");
+	return r;
+}
+
+static int
+init_db(struct ck_store *st)
+{
+	MDB_txn *txn = NULL;
+	int rc, r;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return mdb_err(rc, "mdb_txn_begin");
+	if ((rc = open_dbis(st, txn, MDB_CREATE)) != 0) {
+		r = mdb_err(rc, "mdb_dbi_open");
+		goto txn_abort;
+	}
+	if ((r = check_schema(st, txn, 1)) != 0 || (r = ensure_builtins(st, txn)) != 0)
+		goto txn_abort;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_err(rc, "mdb_txn_commit");
+	return 0;
+txn_abort:
+	mdb_txn_abort(txn);
+	return r;
+}
+
+int
+ck_store_open(const char *dir, int flags, struct ck_store **out)
+{
+	struct ck_store *st = NULL;
+	const char *ms;
+	size_t mapsize = DEFAULT_MAPSIZE;
+	unsigned int envfl = MDB_NOTLS;
+	char path[PATH_MAX];
+	struct stat sb;
+	int rc, r;
+
+	*out = NULL;
+	if (dir == NULL)
+		dir = ck_path(CK_PATH_VECS);
+	if ((ms = getenv("CERTKIT_VECS_MAPSIZE")) != NULL && *ms != '\0') {
+		long v;
+		if (ck_parse_long(ms, 16384, LONG_MAX, &v) != 0)
+			return ck_errf(CK_E_INVAL, "CERTKIT_VECS_MAPSIZE=%s is not a size in bytes", ms);
+		mapsize = (size_t)v;
+	}
+	if (flags & CK_STORE_RDONLY) {
+		snprintf(path, sizeof(path), "%s/data.mdb", dir);
+		if (stat(path, &sb) != 0)
+			return ck_errf(errno == EACCES ? CK_E_ACCESS : CK_E_NOENT,
+			    "%s: %s", path, strerror(errno));
+		envfl |= MDB_RDONLY;
+	} else if ((r = ck_mkdir_p(dir, 0700)) != 0) {
+		return r;
+	}
+	if (flags & CK_STORE_NOSYNC)
+		envfl |= MDB_NOSYNC;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return CK_E_NOMEM;
+	st->rdonly = (flags & CK_STORE_RDONLY) != 0;
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		r = mdb_err(rc, "mdb_env_create");
+		goto free_st;
+	}
+	if ((rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, mapsize)) != 0) {
+		r = mdb_err(rc, "mdb_env_set_mapsize");
+		goto env_close;
+	}
+	if ((rc = mdb_env_open(st->env, dir, envfl, 0600)) != 0) {
+		r = mdb_err(rc, "mdb_env_open");
+		ck_errf(r, "mdb_env_open %s: %s", dir, mdb_strerror(rc));
+		goto env_close;
+	}
+	/* readers killed while reading would pin old pages forever */
+	(void)mdb_reader_check(st->env, NULL);
+	if ((r = probe(st)) < 0)
+		goto env_close;
+	if (r == 1) {
+		if (st->rdonly) {
+			r = ck_errf(CK_E_NOENT, "%s: the store database is not initialised", dir);
+			goto env_close;
+		}
+		if ((r = init_db(st)) != 0)
+			goto env_close;
+	}
+	*out = st;
+	return 0;
+env_close:
+	mdb_env_close(st->env);
+free_st:
+	free(st);
+	return r;
+}
+
+void
+ck_store_close(struct ck_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->txn != NULL)
+		mdb_txn_abort(st->txn);
+	mdb_env_close(st->env);
+	free(st);
+}
+
+int
+ck_store_txn_begin(struct ck_store *st, int write)
+{
+	int rc;
+
+	if (st->txn != NULL)
+		return ck_errf(CK_E_STATE, "a transaction is already open");
+	if (write && st->rdonly)
+		return ck_errf(CK_E_ACCESS, "the store was opened read-only");
+	if ((rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &st->txn)) != 0) {
+		st->txn = NULL;
+		return mdb_err(rc, "mdb_txn_begin");
+	}
+	st->txn_write = write;
+	return 0;
+}
+
+int
+ck_store_txn_commit(struct ck_store *st)
+{
+	MDB_txn *txn = st->txn;
+	int rc;
+
+	if (txn == NULL)
+		return ck_errf(CK_E_STATE, "no transaction is open");
+	st->txn = NULL;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_err(rc, "mdb_txn_commit");
+	return 0;
+}
+
+void
+ck_store_txn_abort(struct ck_store *st)
+{
+	if (st->txn != NULL)
+		mdb_txn_abort(st->txn);
+	st->txn = NULL;
+}
+
+/* --- stores ---------------------------------------------------------------- */
+
+int
+ck_store_create(struct ck_store *st, const char *name, uint32_t owner)
+{
+	struct op op;
+	int r;
+
+	if ((r = op_begin(st, 1, &op)) != 0)
+		return r;
+	r = store_create_txn(st, op.txn, name, owner, NULL, 0);
+	return op_end(&op, r);
+}
+
+/* Delete every key of db that begins with the 4-byte prefix. */
+static int
+del_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k = { 4, (void *)prefix }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+		return mdb_err(rc, "mdb_cursor_open");
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size >= 4 && memcmp(k.mv_data, prefix, 4) == 0) {
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+		if (rc == MDB_NOTFOUND || rc == EINVAL)
+			break;
+		if (rc == 0 && !(k.mv_size >= 4 && memcmp(k.mv_data, prefix, 4) == 0))
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND && rc != EINVAL)
+		return mdb_err(rc, "mdb_cursor_del");
+	return 0;
+}
+
+int
+ck_store_delete(struct ck_store *st, const char *name)
+{
+	struct ck_store_info info;
+	unsigned char prefix[4];
+	char kbuf[sizeof(info.name)];
+	MDB_val k;
+	struct op op;
+	int r, rc;
+
+	if ((r = op_begin(st, 1, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, name, &info)) != 0)
+		goto out;
+	if (ck_store_is_builtin(info.name)) {
+		r = ck_errf(CK_E_ACCESS, "store [%s] is a built-in store and cannot be deleted",
+		    info.name);
+		goto out;
+	}
+	put32(prefix, info.id);
+	if ((r = del_prefix(op.txn, st->entries, prefix)) != 0 ||
+	    (r = del_prefix(op.txn, st->order, prefix)) != 0)
+		goto out;
+	casefold(kbuf, info.name, strlen(info.name));
+	k.mv_data = kbuf;
+	k.mv_size = strlen(info.name);
+	if ((rc = mdb_del(op.txn, st->stores, &k, NULL)) != 0)
+		r = mdb_err(rc, "mdb_del(stores)");
+out:
+	return op_end(&op, r);
+}
+
+int
+ck_store_info(struct ck_store *st, const char *name, struct ck_store_info *out)
+{
+	struct op op;
+	int r;
+
+	if ((r = op_begin(st, 0, &op)) != 0)
+		return r;
+	r = store_get(st, op.txn, name, out);
+	return op_end(&op, r);
+}
+
+static int
+cmp_info(const void *a, const void *b)
+{
+	const struct ck_store_info *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int
+ck_store_list(struct ck_store *st, int (*fn)(const struct ck_store_info *, void *), void *arg)
+{
+	struct ck_store_info *all = NULL;
+	size_t n = 0, cap = 0;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	struct op op;
+	int r, rc;
+
+	if ((r = op_begin(st, 0, &op)) != 0)
+		return r;
+	if ((rc = mdb_cursor_open(op.txn, st->stores, &c)) != 0) {
+		r = mdb_err(rc, "mdb_cursor_open");
+		goto out;
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (n == cap) {
+			struct ck_store_info *p;
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(all, cap * sizeof(*all))) == NULL) {
+				r = CK_E_NOMEM;
+				goto out;
+			}
+			all = p;
+		}
+		if ((r = store_decode(&v, &all[n])) != 0)
+			goto out;
+		n++;
+	}
+	if (rc != MDB_NOTFOUND) {
+		r = mdb_err(rc, "mdb_cursor_get(stores)");
+		goto out;
+	}
+	qsort(all, n, sizeof(*all), cmp_info);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = fn(&all[i], arg);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	free(all);
+	if (op.own)
+		mdb_txn_abort(op.txn);
+	return r;
+}
+
+int
+ck_store_ace(struct ck_store *st, const char *name, uint32_t uid, uint32_t mask, int mode)
+{
+	struct ck_store_info info;
+	struct op op;
+	size_t i;
+	int r;
+
+	if ((r = op_begin(st, 1, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, name, &info)) != 0)
+		goto out;
+	if (uid == info.owner)
+		goto out;	/* the owner has full access already */
+	for (i = 0; i < info.nace && info.ace[i].uid != uid; i++)
+		;
+	if (i == info.nace) {
+		if (mode == CK_ACE_CLEAR)
+			goto out;
+		if (info.nace == CK_STORE_ACE_MAX) {
+			r = ck_errf(CK_E_LIMIT, "store [%s] has %d access entries, the maximum",
+			    info.name, CK_STORE_ACE_MAX);
+			goto out;
+		}
+		info.ace[info.nace].uid = uid;
+		info.ace[info.nace].mask = 0;
+		info.nace++;
+	}
+	if (mode == CK_ACE_SET)
+		info.ace[i].mask = mask;
+	else if (mode == CK_ACE_ADD)
+		info.ace[i].mask |= mask;
+	else
+		info.ace[i].mask &= ~mask;
+	if (info.ace[i].mask == 0) {
+		memmove(&info.ace[i], &info.ace[i + 1], (info.nace - i - 1) * sizeof(info.ace[0]));
+		info.nace--;
+	}
+	r = store_put(st, op.txn, &info);
+out:
+	return op_end(&op, r);
+}
+
+int
+ck_store_access(const struct ck_store_info *info, uint32_t uid, uint32_t want)
+{
+	uint32_t have = 0;
+
+	if (uid == 0 || uid == info->owner)
+		return 0;
+	for (size_t i = 0; i < info->nace; i++)
+		if (info->ace[i].uid == uid || info->ace[i].uid == CK_UID_EVERYONE)
+			have |= info->ace[i].mask;
+	/* VECS compares numerically, so WRITE also grants READ (4.7) */
+	if (have < want)
+		return ck_errf(CK_E_ACCESS, "access to store [%s] denied", info->name);
+	return 0;
+}
+
+/* --- entries -------------------------------------------------------------------- */
+
+/*
+ * Entry record: be32 type, be32 flags, be64 created, be64 seq, be32
+ * alias_len, be32 cert_len, be32 key_len, be32 reserved; alias, cert, key.
+ */
+#define ENTRY_HDR 40
+
+static int
+entry_decode(const MDB_val *v, struct ck_entry *e)
+{
+	const unsigned char *p = v->mv_data;
+	uint32_t al, cl, kl;
+
+	memset(e, 0, sizeof(*e));
+	if (v->mv_size < ENTRY_HDR)
+		return ck_errf(CK_E_DB, "damaged entry record (%zu bytes)", v->mv_size);
+	al = get32(p + 24);
+	cl = get32(p + 28);
+	kl = get32(p + 32);
+	if ((uint64_t)ENTRY_HDR + al + cl + kl != v->mv_size)
+		return ck_errf(CK_E_DB, "damaged entry record (lengths)");
+	e->type = (int)get32(p);
+	e->flags = get32(p + 4);
+	e->created = (int64_t)get64(p + 8);
+	e->seq = get64(p + 16);
+	e->alias = (char *)p + ENTRY_HDR;
+	e->cert_pem = cl ? (char *)p + ENTRY_HDR + al : NULL;
+	e->cert_len = cl;
+	e->key = kl ? (char *)p + ENTRY_HDR + al + cl : NULL;
+	e->key_len = kl;
+	/* alias is stored with its NUL so callbacks can print it */
+	if (al == 0 || ((const char *)e->alias)[al - 1] != '\0')
+		return ck_errf(CK_E_DB, "damaged entry record (alias)");
+	return 0;
+}
+
+/* Key (be32 id, casefolded alias) into buf; length or error. */
+static int
+entry_key(uint32_t id, const char *alias, unsigned char *buf, MDB_val *k)
+{
+	size_t n;
+
+	if (alias == NULL || (n = strlen(alias)) == 0)
+		return ck_errf(CK_E_INVAL, "empty alias");
+	if (n > CK_ALIAS_MAX)
+		return ck_errf(CK_E_TOOLONG, "alias is %zu bytes, at most %d allowed", n, CK_ALIAS_MAX);
+	put32(buf, id);
+	casefold((char *)buf + 4, alias, n);
+	k->mv_data = buf;
+	k->mv_size = 4 + n;
+	return 0;
+}
+
+static int
+entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry *e,
+    uint64_t seq, unsigned int putfl)
+{
+	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12];
+	size_t al = strlen(e->alias) + 1;
+	MDB_val k, v, ok, ov;
+	unsigned char *p;
+	int r, rc;
+
+	if ((r = entry_key(id, e->alias, kbuf, &k)) != 0)
+		return r;
+	if (e->cert_len > UINT32_MAX / 2 || e->key_len > UINT32_MAX / 2)
+		return ck_errf(CK_E_TOOLONG, "entry too large");
+	v.mv_size = ENTRY_HDR + al + e->cert_len + e->key_len;
+	v.mv_data = NULL;
+	rc = mdb_put(txn, st->entries, &k, &v, MDB_RESERVE | putfl);
+	if (rc == MDB_KEYEXIST)
+		return ck_errf(CK_E_EXIST, "alias [%s] already exists", e->alias);
+	if (rc != 0)
+		return mdb_err(rc, "mdb_put(entries)");
+	p = v.mv_data;
+	put32(p, (uint32_t)e->type);
+	put32(p + 4, e->flags);
+	put64(p + 8, (uint64_t)(e->created ? e->created : ck_now()));
+	put64(p + 16, seq);
+	put32(p + 24, (uint32_t)al);
+	put32(p + 28, (uint32_t)e->cert_len);
+	put32(p + 32, (uint32_t)e->key_len);
+	put32(p + 36, 0);
+	memcpy(p + ENTRY_HDR, e->alias, al);
+	if (e->cert_len)
+		memcpy(p + ENTRY_HDR + al, e->cert_pem, e->cert_len);
+	if (e->key_len)
+		memcpy(p + ENTRY_HDR + al + e->cert_len, e->key, e->key_len);
+	put32(obuf, id);
+	put64(obuf + 4, seq);
+	ok.mv_data = obuf;
+	ok.mv_size = 12;
+	ov.mv_data = kbuf + 4;
+	ov.mv_size = k.mv_size - 4;
+	if ((rc = mdb_put(txn, st->order, &ok, &ov, 0)) != 0)
+		return mdb_err(rc, "mdb_put(order)");
+	return 0;
+}
+
+/* Look up an entry (pointing into the map).  CK_E_NOENT if missing. */
+static int
+entry_find(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias,
+    struct ck_entry *e)
+{
+	unsigned char kbuf[4 + CK_ALIAS_MAX];
+	MDB_val k, v;
+	int r, rc;
+
+	if ((r = entry_key(id, alias, kbuf, &k)) != 0)
+		return r == CK_E_TOOLONG ? ck_errf(CK_E_NOENT, "no such alias") : r;
+	rc = mdb_get(txn, st->entries, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return ck_errf(CK_E_NOENT, "alias [%s] does not exist", alias);
+	if (rc != 0)
+		return mdb_err(rc, "mdb_get(entries)");
+	return entry_decode(&v, e);
+}
+
+static int
+entry_del(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias)
+{
+	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12];
+	struct ck_entry e;
+	MDB_val k, ok;
+	int r, rc;
+
+	if ((r = entry_find(st, txn, id, alias, &e)) != 0)
+		return r;
+	put32(obuf, id);
+	put64(obuf + 4, e.seq);
+	ok.mv_data = obuf;
+	ok.mv_size = 12;
+	if ((rc = mdb_del(txn, st->order, &ok, NULL)) != 0 && rc != MDB_NOTFOUND)
+		return mdb_err(rc, "mdb_del(order)");
+	if ((r = entry_key(id, alias, kbuf, &k)) != 0)
+		return r;
+	if ((rc = mdb_del(txn, st->entries, &k, NULL)) != 0)
+		return mdb_err(rc, "mdb_del(entries)");
+	return 0;
+}
+
+/* Deep copy of a map entry; key material in secure memory. */
+static int
+entry_copy(const struct ck_entry *src, struct ck_entry **out)
+{
+	struct ck_entry *e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return CK_E_NOMEM;
+	*e = *src;
+	e->alias = strdup(src->alias);
+	e->cert_pem = NULL;
+	e->key = NULL;
+	if (src->cert_len && (e->cert_pem = malloc(src->cert_len + 1)) != NULL) {
+		memcpy(e->cert_pem, src->cert_pem, src->cert_len);
+		e->cert_pem[src->cert_len] = '\0';
+	}
+	if (src->key_len && (e->key = ck_secalloc(src->key_len + 1)) != NULL)
+		memcpy(e->key, src->key, src->key_len);
+	if (e->alias == NULL || (src->cert_len && e->cert_pem == NULL) ||
+	    (src->key_len && e->key == NULL)) {
+		ck_entry_free(e);
+		return CK_E_NOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+void
+ck_entry_free(struct ck_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->alias);
+	free(e->cert_pem);
+	ck_secfree(e->key);
+	free(e);
+}
+
+int
+ck_store_entry_get(struct ck_store *st, const char *store, const char *alias,
+    struct ck_entry **out)
+{
+	struct ck_store_info info;
+	struct ck_entry e;
+	struct op op;
+	int r;
+
+	*out = NULL;
+	if ((r = op_begin(st, 0, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, store, &info)) == 0 &&
+	    (r = entry_find(st, op.txn, info.id, alias, &e)) == 0)
+		r = entry_copy(&e, out);
+	if (op.own)
+		mdb_txn_abort(op.txn);
+	return r;
+}
+
+int
+ck_store_entry_add(struct ck_store *st, const char *store, const struct ck_entry *e)
+{
+	struct ck_store_info info;
+	struct op op;
+	uint64_t seq;
+	int r;
+
+	if ((r = op_begin(st, 1, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, store, &info)) == 0 &&
+	    (r = meta_next(st, op.txn, "next_seq", 1, &seq)) == 0)
+		r = entry_put(st, op.txn, info.id, e, seq, MDB_NOOVERWRITE);
+	return op_end(&op, r);
+}
+
+int
+ck_store_entry_replace(struct ck_store *st, const char *store, const struct ck_entry *e,
+    const char *backup_store)
+{
+	struct ck_store_info info, binfo;
+	struct ck_entry cur, *copy = NULL;
+	char *bkp_alias = NULL;
+	struct op op;
+	uint64_t seq;
+	int r;
+
+	if ((r = op_begin(st, 1, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, store, &info)) != 0)
+		goto out;
+	r = entry_find(st, op.txn, info.id, e->alias, &cur);
+	if (r == CK_E_NOENT) {
+		/* nothing to replace: a plain add */
+		if ((r = meta_next(st, op.txn, "next_seq", 1, &seq)) == 0)
+			r = entry_put(st, op.txn, info.id, e, seq, MDB_NOOVERWRITE);
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	seq = cur.seq;
+	if (backup_store != NULL) {
+		/* copy out of the map first: the puts below may move pages */
+		if ((r = entry_copy(&cur, &copy)) != 0)
+			goto out;
+		if ((r = store_get(st, op.txn, backup_store, &binfo)) == CK_E_NOENT &&
+		    (r = store_create_txn(st, op.txn, backup_store, 0, NULL, 0)) == 0)
+			r = store_get(st, op.txn, backup_store, &binfo);
+		if (r != 0)
+			goto out;
+		if ((bkp_alias = ck_asprintf("bkp_%s", copy->alias)) == NULL) {
+			r = CK_E_NOMEM;
+			goto out;
+		}
+		if ((r = entry_del(st, op.txn, binfo.id, bkp_alias)) != 0 && r != CK_E_NOENT)
+			goto out;
+		free(copy->alias);
+		copy->alias = bkp_alias;
+		bkp_alias = NULL;
+		copy->created = ck_now();
+		if ((r = meta_next(st, op.txn, "next_seq", 1, &copy->seq)) != 0 ||
+		    (r = entry_put(st, op.txn, binfo.id, copy, copy->seq, 0)) != 0)
+			goto out;
+	}
+	/* drop the old record (its alias case may differ), keep its position */
+	if ((r = entry_del(st, op.txn, info.id, e->alias)) != 0)
+		goto out;
+	r = entry_put(st, op.txn, info.id, e, seq, MDB_NOOVERWRITE);
+out:
+	free(bkp_alias);
+	ck_entry_free(copy);
+	return op_end(&op, r);
+}
+
+int
+ck_store_entry_delete(struct ck_store *st, const char *store, const char *alias)
+{
+	struct ck_store_info info;
+	struct op op;
+	int r;
+
+	if ((r = op_begin(st, 1, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, store, &info)) == 0)
+		r = entry_del(st, op.txn, info.id, alias);
+	return op_end(&op, r);
+}
+
+int
+ck_store_count(struct ck_store *st, const char *name, size_t *n)
+{
+	struct ck_store_info info;
+	unsigned char prefix[4];
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	struct op op;
+	int r, rc;
+
+	*n = 0;
+	if ((r = op_begin(st, 0, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, name, &info)) != 0)
+		goto out;
+	put32(prefix, info.id);
+	if ((rc = mdb_cursor_open(op.txn, st->order, &c)) != 0) {
+		r = mdb_err(rc, "mdb_cursor_open");
+		goto out;
+	}
+	k.mv_data = prefix;
+	k.mv_size = 4;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && k.mv_size == 12 && memcmp(k.mv_data, prefix, 4) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		(*n)++;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		r = mdb_err(rc, "mdb_cursor_get(order)");
+	mdb_cursor_close(c);
+out:
+	if (op.own)
+		mdb_txn_abort(op.txn);
+	return r;
+}
+
+int
+ck_store_entry_iter(struct ck_store *st, const char *store,
+    int (*fn)(const struct ck_entry *, void *), void *arg)
+{
+	struct ck_store_info info;
+	unsigned char prefix[4], kbuf[4 + CK_ALIAS_MAX];
+	MDB_cursor *c = NULL;
+	MDB_val k, v, ek, ev;
+	struct ck_entry e;
+	struct op op;
+	int r, rc;
+
+	if ((r = op_begin(st, 0, &op)) != 0)
+		return r;
+	if ((r = store_get(st, op.txn, store, &info)) != 0)
+		goto out;
+	put32(prefix, info.id);
+	if ((rc = mdb_cursor_open(op.txn, st->order, &c)) != 0) {
+		r = mdb_err(rc, "mdb_cursor_open");
+		goto out;
+	}
+	k.mv_data = prefix;
+	k.mv_size = 4;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && k.mv_size == 12 && memcmp(k.mv_data, prefix, 4) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size > CK_ALIAS_MAX) {
+			r = ck_errf(CK_E_DB, "damaged order record");
+			break;
+		}
+		memcpy(kbuf, prefix, 4);
+		memcpy(kbuf + 4, v.mv_data, v.mv_size);
+		ek.mv_data = kbuf;
+		ek.mv_size = 4 + v.mv_size;
+		if ((rc = mdb_get(op.txn, st->entries, &ek, &ev)) != 0) {
+			r = rc == MDB_NOTFOUND ? ck_errf(CK_E_DB,
+			    "damaged store: order index names a missing entry") :
+			    mdb_err(rc, "mdb_get(entries)");
+			break;
+		}
+		if ((r = entry_decode(&ev, &e)) != 0 || (r = fn(&e, arg)) != 0)
+			break;
+	}
+	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		r = mdb_err(rc, "mdb_cursor_get(order)");
+	mdb_cursor_close(c);
+out:
+	if (op.own)
+		mdb_txn_abort(op.txn);
+	return r;
+}

@@ -1,0 +1,365 @@
+/*
+ * bundle.c: `vecs entry import|export`: PEM trust bundles (one Trusted Cert
+ * entry per certificate, alias = thumbprint) and PKCS#12 files of a
+ * Private Key entry.  An import is one write transaction: all or nothing.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "fileio.h"
+#include "pki.h"
+#include "secmem.h"
+#include "util.h"
+#include "vecs.h"
+
+static int
+open_store_for(struct vctx *ctx, const char *store, uint32_t want)
+{
+	int r, missing;
+
+	if ((r = vecs_open(ctx)) != 0)
+		return r;
+	if ((r = vecs_check_access(ctx, store, want, &missing)) != 0)
+		return r;
+	if (missing) {
+		fprintf(stderr, "Error: Failed to open the store.\n");
+		return vfail(W_OBJECT_NOT_FOUND);
+	}
+	return 0;
+}
+
+/* Stream the bundle's certificates into the store, one transaction. */
+static int
+import_bundle(struct vctx *ctx)
+{
+	const char *store = ctx->val[O_STORE], *path = ctx->val[O_BUNDLE];
+	BIO *in = NULL;
+	X509 *x = NULL;
+	struct ck_entry e;
+	char tp[2 * EVP_MAX_MD_SIZE + 1];
+	size_t added = 0, skipped = 0;
+	unsigned long err;
+	int r, intxn = 0;
+
+	memset(&e, 0, sizeof(e));
+	if ((in = BIO_new_file(path, "r")) == NULL) {
+		ERR_clear_error();
+		fprintf(stderr, "Error: Failed to open file [%s] \n", path);
+		return vfail(ck_file_exists(path) ? W_ACCESS_DENIED : W_FILE_NOT_FOUND);
+	}
+	if ((r = open_store_for(ctx, store, CK_ACCESS_WRITE)) != 0)
+		goto out;
+	if ((r = ck_store_txn_begin(ctx->st, 1)) != 0) {
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	intxn = 1;
+	ERR_clear_error();
+	while ((x = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL) {
+		e.type = CK_ENTRY_TRUSTED_CERT;
+		e.alias = tp;
+		if ((r = ck_cert_digest_hex(x, EVP_sha1(), tp)) != 0 ||
+		    (r = ck_cert_to_pem(x, &e.cert_pem, &e.cert_len)) != 0) {
+			r = vfail_ck(vecs_code(r), r);
+			goto out;
+		}
+		r = ck_store_entry_add(ctx->st, store, &e);
+		free(e.cert_pem);
+		e.cert_pem = NULL;
+		X509_free(x);
+		x = NULL;
+		if (r == CK_E_EXIST) {
+			fprintf(stderr, "Skipped: certificate [%s] is already in store [%s] \n",
+			    tp, store);
+			skipped++;
+			continue;
+		}
+		if (r != 0) {
+			fprintf(stderr, "Error: Failed to import the bundle [%s] into store [%s]; "
+			    "the store is unchanged \n", path, store);
+			r = vfail_ck(vecs_code(r), r);
+			goto out;
+		}
+		added++;
+	}
+	err = ERR_peek_last_error();
+	if (ERR_GET_REASON(err) != PEM_R_NO_START_LINE || added + skipped == 0) {
+		fprintf(stderr, "Error: The bundle [%s] %s; nothing was imported \n", path,
+		    added + skipped == 0 ? "holds no PEM certificate" :
+		    "holds a damaged certificate");
+		r = vfail(W_BAD_FORMAT);
+		goto out;
+	}
+	ERR_clear_error();
+	intxn = 0;
+	if ((r = ck_store_txn_commit(ctx->st)) != 0) {
+		fprintf(stderr, "Error: Failed to import the bundle [%s] into store [%s]; "
+		    "the store is unchanged \n", path, store);
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	printf("Imported %zu certificates into store [%s], skipped %zu duplicates \n",
+	    added, store, skipped);
+	vecs_autopublish(ctx->st, store);
+	r = 0;
+out:
+	if (intxn)
+		ck_store_txn_abort(ctx->st);
+	X509_free(x);
+	BIO_free(in);
+	return r;
+}
+
+static int
+import_p12(struct vctx *ctx)
+{
+	const char *store = ctx->val[O_STORE], *path = ctx->val[O_P12];
+	char *buf = NULL, *pw = NULL, *cpem = NULL, *kpem = NULL, *chain = NULL;
+	size_t len = 0, clen = 0, klen = 0, chlen = 0;
+	const unsigned char *p;
+	PKCS12 *p12 = NULL;
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	STACK_OF(X509) *ca = NULL;
+	struct ck_entry *e = NULL;
+	int r;
+
+	if (!ctx->set[O_PASSWORD_FILE])
+		return vsyntax(ctx->cmd, "Error: --p12 needs --password-file \n");
+	if ((r = vecs_password(ctx, &pw)) != 0)
+		return r;
+	if ((r = ck_file_read(path, CK_PEM_MAX, &buf, &len, 1)) != 0) {
+		fprintf(stderr, "Error: Failed to open file [%s] \n", path);
+		r = vfail(r == CK_E_NOENT ? W_FILE_NOT_FOUND : vecs_code(r));
+		goto out;
+	}
+	p = (const unsigned char *)buf;
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL) {
+		fprintf(stderr, "Error: [%s] is not a PKCS#12 file \n", path);
+		r = vfail(W_BAD_FORMAT);
+		goto out;
+	}
+	if (!PKCS12_verify_mac(p12, pw, -1) || !PKCS12_parse(p12, pw, &k, &x, &ca)) {
+		fprintf(stderr, "Error: Cannot open the PKCS#12 file [%s]: wrong password \n", path);
+		r = vfail(W_WRONG_PASSWORD);
+		goto out;
+	}
+	if (k == NULL || x == NULL) {
+		fprintf(stderr, "Error: The PKCS#12 file [%s] holds no private key with its "
+		    "certificate \n", path);
+		r = vfail(W_BAD_FORMAT);
+		goto out;
+	}
+	if ((r = ck_cert_to_pem(x, &cpem, &clen)) != 0 ||
+	    (r = ck_key_to_pem(k, NULL, &kpem, &klen)) != 0) {
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	if (ca != NULL && sk_X509_num(ca) > 0) {
+		char *capem = NULL;
+		size_t calen = 0;
+		if ((r = ck_certs_to_pem(ca, &capem, &calen)) != 0 ||
+		    (chain = malloc(clen + calen + 1)) == NULL) {
+			free(capem);
+			r = vfail_ck(vecs_code(r ? r : CK_E_NOMEM), r);
+			goto out;
+		}
+		memcpy(chain, cpem, clen);
+		memcpy(chain + clen, capem, calen);
+		chlen = clen + calen;
+		chain[chlen] = '\0';
+		free(capem);
+	}
+	if ((r = ck_entry_build(chain ? chain : cpem, chain ? chlen : clen, kpem, klen,
+	    ctx->val[O_ALIAS], NULL, 0, &e)) != 0) {
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	if ((r = open_store_for(ctx, store, CK_ACCESS_WRITE)) != 0)
+		goto out;
+	r = ctx->set[O_REPLACE] ? ck_store_entry_replace(ctx->st, store, e, CK_STORE_BACKUP) :
+	    ck_store_entry_add(ctx->st, store, e);
+	if (r != 0) {
+		if (r == CK_E_EXIST)
+			fprintf(stderr, "Error: An entry with alias [%s] already exists in store [%s] "
+			    "(--replace replaces it) \n", e->alias, store);
+		r = vfail_ck(vecs_code(r), r == CK_E_EXIST ? 0 : r);
+		goto out;
+	}
+	printf("Entry with alias [%s] in store [%s] was created successfully \n", e->alias, store);
+	vecs_autopublish(ctx->st, store);
+	r = 0;
+out:
+	ck_entry_free(e);
+	free(chain);
+	free(cpem);
+	ck_secfree(kpem);
+	sk_X509_pop_free(ca, X509_free);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	PKCS12_free(p12);
+	ck_secfree(buf);
+	ck_strfree_secret(pw);
+	return r;
+}
+
+int
+cmd_entry_import(struct vctx *ctx)
+{
+	const char *store = ctx->val[O_STORE];
+
+	if (store == NULL || *store == '\0') {
+		fprintf(stderr, "Error: The store name [%s] is invalid \n", store ? store : "");
+		return vsyntax(ctx->cmd, NULL);
+	}
+	if (ctx->set[O_BUNDLE] == ctx->set[O_P12] || (ctx->set[O_BUNDLE] && ctx->set[O_P12]))
+		return vsyntax(ctx->cmd, "Error: Give exactly one of --bundle or --p12 \n");
+	if (ctx->set[O_BUNDLE] && (ctx->set[O_ALIAS] || ctx->set[O_REPLACE] ||
+	    ctx->set[O_PASSWORD_FILE]))
+		return vsyntax(ctx->cmd, "Error: --bundle takes no --alias, --replace or "
+		    "--password-file: aliases are thumbprints and duplicates are skipped \n");
+	return ctx->set[O_BUNDLE] ? import_bundle(ctx) : import_p12(ctx);
+}
+
+struct exp {
+	char *buf;
+	size_t len, cap;
+	FILE *out;
+	size_t n;
+};
+
+static int
+export_one(const struct ck_entry *e, void *arg)
+{
+	struct exp *x = arg;
+
+	if (e->cert_len == 0 || e->type == CK_ENTRY_CRL || e->type == CK_ENTRY_SECRET_KEY)
+		return 0;
+	x->n++;
+	if (x->out != NULL) {
+		fwrite(e->cert_pem, 1, e->cert_len, x->out);
+		return 0;
+	}
+	if (x->len + e->cert_len > x->cap) {
+		size_t cap = (x->cap ? x->cap * 2 : 65536) + e->cert_len;
+		char *p = realloc(x->buf, cap);
+		if (p == NULL)
+			return CK_E_NOMEM;
+		x->buf = p;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, e->cert_pem, e->cert_len);
+	x->len += e->cert_len;
+	return 0;
+}
+
+static int
+export_p12(struct vctx *ctx)
+{
+	const char *store = ctx->val[O_STORE], *alias = ctx->val[O_ALIAS];
+	struct ck_entry *e = NULL;
+	STACK_OF(X509) *sk = NULL;
+	EVP_PKEY *k = NULL;
+	X509 *leaf;
+	PKCS12 *p12 = NULL;
+	unsigned char *der = NULL;
+	char *pw = NULL;
+	int r, n;
+
+	if (!ctx->set[O_PASSWORD_FILE] || alias == NULL || *alias == '\0')
+		return vsyntax(ctx->cmd, "Error: --p12 needs --alias and --password-file \n");
+	if ((r = vecs_password(ctx, &pw)) != 0)
+		return r;
+	if ((r = open_store_for(ctx, store, CK_ACCESS_READ)) != 0)
+		goto out;
+	if ((r = ck_store_entry_get(ctx->st, store, alias, &e)) != 0) {
+		if (r == CK_E_NOENT)
+			fprintf(stderr, "Error: No entry with alias [%s] in store [%s] \n", alias, store);
+		r = vfail_ck(vecs_code(r), r == CK_E_NOENT ? 0 : r);
+		goto out;
+	}
+	if (e->type != CK_ENTRY_PRIVATE_KEY && e->type != CK_ENTRY_ENCRYPTED_KEY) {
+		fprintf(stderr, "Error: No key was found for entry [%s] of type [%s]\n",
+		    e->alias, ck_entry_type_name(e->type));
+		r = vfail(W_INVALID_PARAMETER);
+		goto out;
+	}
+	/* an Encrypted Private Key opens with the same password */
+	if ((r = ck_key_parse(e->key, e->key_len, e->type == CK_ENTRY_ENCRYPTED_KEY ? pw : NULL,
+	    &k)) != 0) {
+		fprintf(stderr, "Error: Cannot read the private key of entry [%s] \n", e->alias);
+		r = vfail_ck(r == CK_E_PASSWORD ? W_WRONG_PASSWORD : vecs_code(r), r);
+		goto out;
+	}
+	if ((r = ck_certs_parse(e->cert_pem, e->cert_len, &sk)) != 0) {
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	leaf = sk_X509_shift(sk);
+	p12 = PKCS12_create_ex(pw, e->alias, k, leaf, sk, NID_aes_256_cbc, NID_aes_256_cbc,
+	    0, 0, 0, NULL, NULL);
+	X509_free(leaf);
+	if (p12 == NULL || (n = i2d_PKCS12(p12, &der)) <= 0) {
+		r = vfail_ck(W_BAD_FORMAT, ck_errssl(CK_E_CRYPTO, "PKCS12_create"));
+		goto out;
+	}
+	if ((r = ck_file_write(ctx->val[O_P12], der, (size_t)n, 0600, 0)) != 0) {
+		fprintf(stderr, "Error: Failed to write file [%s] \n", ctx->val[O_P12]);
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	r = 0;
+out:
+	OPENSSL_free(der);
+	PKCS12_free(p12);
+	ck_certs_free(sk);
+	EVP_PKEY_free(k);
+	ck_entry_free(e);
+	ck_strfree_secret(pw);
+	return r;
+}
+
+int
+cmd_entry_export(struct vctx *ctx)
+{
+	const char *store = ctx->val[O_STORE];
+	struct exp x = { NULL, 0, 0, NULL, 0 };
+	int r;
+
+	if (store == NULL || *store == '\0') {
+		fprintf(stderr, "Error: The store name [%s] is invalid \n", store ? store : "");
+		return vsyntax(ctx->cmd, NULL);
+	}
+	if (ctx->set[O_P12])
+		return export_p12(ctx);
+	if (ctx->set[O_ALIAS] || ctx->set[O_PASSWORD_FILE])
+		return vsyntax(ctx->cmd, "Error: --alias and --password-file go with --p12 \n");
+	if ((r = open_store_for(ctx, store, CK_ACCESS_READ)) != 0)
+		return r;
+	if (!ctx->set[O_OUTPUT])
+		x.out = stdout;
+	if ((r = ck_store_entry_iter(ctx->st, store, export_one, &x)) != 0) {
+		free(x.buf);
+		return vfail_ck(vecs_code(r), r);
+	}
+	if (ctx->set[O_OUTPUT]) {
+		r = ck_file_write(ctx->val[O_OUTPUT], x.buf ? x.buf : "", x.len, 0644, 0);
+		free(x.buf);
+		if (r != 0) {
+			fprintf(stderr, "Error: Failed to write file [%s] \n", ctx->val[O_OUTPUT]);
+			return vfail_ck(vecs_code(r), r);
+		}
+		fprintf(stderr, "Exported %zu certificates from store [%s] to [%s] \n", x.n, store,
+		    ctx->val[O_OUTPUT]);
+	}
+	return 0;
+}
