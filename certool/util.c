@@ -16,6 +16,7 @@
 #include "pki.h"
 #include "secmem.h"
 #include "util.h"
+#include "x509gen.h"
 
 static const struct {
 	int code;
@@ -229,7 +230,7 @@ load_key(struct ctx *c, const char *path, EVP_PKEY **k)
 
 	if ((r = get_password(c, &pw)) != 0)
 		return r;
-	if ((r = ck_key_load(path, pw, k)) != 0) {
+	if ((r = ck_key_load_fast(path, pw, k)) != 0) {
 		if (r == CK_E_PASSWORD && pw == NULL) {
 			ck_err_clear();
 			return failx(E_KEY_IO, "%s: the private key is encrypted: give its "

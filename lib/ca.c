@@ -155,7 +155,7 @@ need_root(struct ck_ca *ca)
 		return 0;
 	if ((path = cajoin(ca, KEY_FILE)) == NULL)
 		return CK_E_NOMEM;
-	if ((r = ck_key_load(path, NULL, &ca->key)) != 0) {
+	if ((r = ck_key_load_fast(path, NULL, &ca->key)) != 0) {
 		char d[512];
 		snprintf(d, sizeof(d), "%s", ck_err_detail());
 		r = ck_errf(CK_E_CA_MISSING, "VMCA key: %s", d);
@@ -207,7 +207,7 @@ db_open(struct ck_ca *ca, int create)
 		r = dberr(ca, "mdb_env_set_maxdbs", rc);
 		goto env_close;
 	}
-	if ((rc = mdb_env_open(ca->env, path, MDB_NOSUBDIR, 0600)) != 0) {
+	if ((rc = mdb_env_open(ca->env, path, MDB_NOSUBDIR | MDB_NOMETASYNC, 0600)) != 0) {
 		r = dberr(ca, "mdb_env_open", rc);
 		goto env_close;
 	}
@@ -820,6 +820,33 @@ out:
 	return r;
 }
 
+/* SKI from the certificate's own key bits (no re-encoding of the key). */
+static int
+push_ski_of(STACK_OF(X509_EXTENSION) **exts, X509 *x)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *e = NULL;
+	int r = CK_E_NOMEM;
+
+	if (!X509_pubkey_digest(x, EVP_sha1(), md, &n))
+		return ck_errssl(CK_E_CRYPTO, "X509_pubkey_digest");
+	if ((os = ASN1_OCTET_STRING_new()) == NULL || !ASN1_OCTET_STRING_set(os, md, (int)n) ||
+	    (e = X509V3_EXT_i2d(NID_subject_key_identifier, 0, os)) == NULL)
+		goto out;
+	if (*exts == NULL && (*exts = sk_X509_EXTENSION_new_null()) == NULL)
+		goto out;
+	if (!sk_X509_EXTENSION_push(*exts, e))
+		goto out;
+	e = NULL;
+	r = 0;
+out:
+	X509_EXTENSION_free(e);
+	ASN1_OCTET_STRING_free(os);
+	return r;
+}
+
 /* root.cer minus its final self-signed root. */
 static int
 send_chain(struct ck_ca *ca, STACK_OF(X509) **out)
@@ -925,7 +952,7 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 		}
 	}
 	if (X509_get_ext_by_NID(x, NID_subject_key_identifier, -1) < 0 &&
-	    (r = ck_ext_push_ski(&exts, rq->pub)) != 0)
+	    (r = push_ski_of(&exts, x)) != 0)
 		goto out;
 	if ((r = push_aki(&exts, cacert)) != 0 ||
 	    (aia != NULL && aia[0] != '\0' && (r = push_aia(&exts, aia)) != 0) ||
@@ -1020,9 +1047,9 @@ ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
 		goto out;
 	if (o != NULL && (o->flags & CK_SIGN_DATAENC))
 		ku |= KU_DATA_ENCIPHERMENT;
+	/* the SKI follows, added by issue() from the certificate's key */
 	if ((r = ck_ext_push_ku(&exts, 0, ku)) != 0 ||
-	    (san != NULL && (r = ck_ext_push_san(&exts, san)) != 0) ||
-	    (r = ck_ext_push_ski(&exts, key)) != 0)
+	    (san != NULL && (r = ck_ext_push_san(&exts, san)) != 0))
 		goto out;
 	rq.subject = subj;
 	rq.pub = key;

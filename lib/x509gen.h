@@ -19,6 +19,15 @@ int ck_ext_push_ski(STACK_OF(X509_EXTENSION) **exts, EVP_PKEY *pub);
 int ck_ext_push_bc(STACK_OF(X509_EXTENSION) **exts, int ca, long pathlen);
 void ck_exts_free(STACK_OF(X509_EXTENSION) *exts);
 
+/*
+ * Load a PEM private key like ck_key_load(), but decode the common
+ * unencrypted forms (PKCS#8 "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY", SEC1
+ * "EC PRIVATE KEY") with a decoder narrowed to that one structure: the
+ * generic OpenSSL 3 decoder chain costs more than signing a certificate.
+ * Anything else (encrypted keys) goes through ck_key_load().
+ */
+int ck_key_load_fast(const char *path, const char *password, EVP_PKEY **out);
+
 /* SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2 method 1). */
 int ck_key_id(EVP_PKEY *pub, unsigned char *md, unsigned int *mdlen);
 
