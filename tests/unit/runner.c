@@ -18,6 +18,7 @@ static const struct {
 	{ "pki", suite_pki },
 	{ "secmem", suite_secmem },
 	{ "util", suite_util },
+	{ "store", suite_store },
 	/* add new module suites here, one line each */
 };
 

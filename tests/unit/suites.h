@@ -11,6 +11,7 @@ Suite *suite_paths(void);
 Suite *suite_pki(void);
 Suite *suite_secmem(void);
 Suite *suite_util(void);
+Suite *suite_store(void);
 
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);
