@@ -1,20 +1,159 @@
-/* cmd_swap.c: --replace-cert, --resume, --rollback (placeholder until lib/swap lands). */
+/*
+ * cmd_swap.c: --replace-cert, --resume, --rollback: the machine-
+ * certificate swap of lib/swap.c with its progress printed per phase.
+ */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "err.h"
 #include "log.h"
+#include "paths.h"
+#include "swap.h"
 #include "svcctl.h"
+
+static void
+notify(void *u, enum ck_swap_note kind, const char *msg)
+{
+	(void)u;
+	switch (kind) {
+	case CK_NOTE_PHASE:
+		printf("==> %s\n", msg);
+		break;
+	case CK_NOTE_INFO:
+		printf("    %s\n", msg);
+		break;
+	case CK_NOTE_WARN:
+		printf("    %s\n", msg);
+		break;
+	case CK_NOTE_FAIL:
+		fflush(stdout);
+		fprintf(stderr, "svcctl: %s\n", msg);
+		break;
+	}
+	fflush(stdout);
+}
 
 void
 svcctl_report_pending(void)
 {
+	struct ck_journal *j = NULL;
+	int r = ck_journal_read(&j);
+
+	if (r == CK_E_NOENT)
+		return;
+	if (r != 0) {
+		ck_warnr(r, "the swap journal in %s is unreadable", ck_path(CK_PATH_JOURNAL));
+		return;
+	}
+	ck_warnx("a certificate swap of %s/%s (%s -> %s) was interrupted in phase %s%s%s; run "
+	    "svcctl --resume to finish it or svcctl --rollback to restore the previous certificate",
+	    j->store, j->alias, j->old_sha1, j->new_sha1, j->phase, j->reason ? " after: " : "",
+	    j->reason ? j->reason : "");
+	ck_journal_free(j);
+}
+
+/* Exit status for a failure of the validation/preparation step. */
+static int
+prepare_status(int r)
+{
+	switch (r) {
+	case CK_E_NOENT:
+		return SX_NOTFOUND;
+	case CK_E_EXIST:
+		return SX_EXISTS;
+	case CK_E_INVAL:
+	case CK_E_KEY_MISMATCH:
+	case CK_E_EXPIRED:
+	case CK_E_SAN:
+	case CK_E_VERIFY:
+	case CK_E_KEY:
+	case CK_E_CERT:
+	case CK_E_FORMAT:
+	case CK_E_PASSWORD:
+	case CK_E_UNSUPPORTED:
+	case CK_E_CA_MISSING:
+	case CK_E_CONFIG:
+	case CK_E_POLICY:
+	case CK_E_SUBJECT:
+	case CK_E_CSR_FIELD:
+		return SX_INVALID;
+	default:
+		return SX_FAIL;
+	}
+}
+
+static int
+run_status(int r, int rolled_back)
+{
+	if (r == 0)
+		return SX_OK;
+	if (r == CK_E_BUSY)
+		return SX_LOCKED;
+	if (r == CK_E_PENDING)
+		return SX_PENDING;
+	if (rolled_back)
+		return SX_ROLLEDBACK;
+	if (r == CK_E_STATE)
+		return SX_BROKEN;
+	return SX_FAIL;
 }
 
 int
 cmd_swap(struct svcctl_opts *o)
 {
-	(void)o;
-	ck_warnx("--replace-cert is not available yet");
-	return SX_FAIL;
+	struct ck_registry *reg = NULL;
+	struct ck_swap *sw = NULL;
+	struct ck_swap_req req;
+	int r, x, rolled_back = 0;
+	const char *what = o->action == A_RESUME ? "--resume" : o->action == A_ROLLBACK ?
+	    "--rollback" : "--replace-cert";
+
+	if ((x = svcctl_load_registry(o, &reg)) != 0)
+		goto out;
+	if (o->action == A_RESUME) {
+		r = ck_swap_resume(reg, notify, NULL, &rolled_back);
+	} else if (o->action == A_ROLLBACK) {
+		r = ck_swap_rollback(reg, notify, NULL);
+		if (r == CK_E_STATE)
+			rolled_back = 0;
+	} else {
+		memset(&req, 0, sizeof(req));
+		req.store = o->store;
+		req.alias = o->alias;
+		req.cert_path = o->cert;
+		req.key_path = o->key;
+		req.key_password = o->key_password;
+		req.chain_path = o->chain;
+		req.root_path = o->root_cert;
+		req.vmca_config = o->vmca_config;
+		req.renew = o->renew;
+		req.days = (int)o->days;
+		req.fqdn = o->fqdn;
+		printf("==> validating\n");
+		if ((r = ck_swap_prepare(&req, notify, NULL, &sw)) != 0) {
+			ck_warnr(r, "--replace-cert: validation failed, nothing was changed");
+			x = prepare_status(r);
+			goto out;
+		}
+		ck_swap_plan(sw, reg);
+		if (o->dry_run) {
+			printf("dry run: nothing was changed\n");
+			x = SX_OK;
+			goto out;
+		}
+		r = ck_swap_run(sw, reg, &rolled_back);
+	}
+	x = run_status(r, rolled_back);
+	if (r != 0) {
+		ck_warnr(r, "%s failed", what);
+		if (x == SX_ROLLEDBACK)
+			ck_warnx("the previous certificate is in place and served again");
+	}
+out:
+	ck_swap_free(sw);
+	ck_registry_free(reg);
+	return x;
 }

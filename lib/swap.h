@@ -1,0 +1,122 @@
+/*
+ * swap.h: the machine-certificate swap as one operation, and its journal.
+ *
+ * ck_swap_prepare() obtains the new certificate (files, VMCA-issued from a
+ * certool.cfg, or a VMCA renewal of the current one) and validates it
+ * without changing anything.  ck_swap_run() then journals and performs:
+ *
+ *   plan     stage new and old entries in the journal directory
+ *   stop     stop every service
+ *   core     start the core services
+ *   swap     replace the entry (old one to BACKUP_STORE), in one LMDB
+ *            write transaction together with adding --root-cert
+ *   publish  rewrite machine-ssl.crt/.key (MACHINE_SSL_CERT/__MACHINE_CERT)
+ *   start    start every automatic service
+ *   verify   every service ready, every tls_endpoint serves the new cert
+ *
+ * The journal (ck_path(CK_PATH_JOURNAL)/swap.journal) is rewritten
+ * atomically and fsynced before each phase starts.  On failure the
+ * previous entry is restored the same way (rollback phases), services are
+ * restarted and the old certificate is verified.  A run killed at any
+ * point leaves the journal: ck_swap_resume() finishes the swap,
+ * ck_swap_rollback() restores the old certificate.  The store always has
+ * one of the two certificates, as the replace is atomic.
+ *
+ * A lock (ck_path(CK_PATH_RUN)/swap.lock, flock) keeps two swaps apart.
+ * CERTKIT_TEST_KILL_AT=PHASE (tests only) makes the process SIGKILL
+ * itself right after the journal for PHASE is written.
+ */
+#ifndef CK_SWAP_H
+#define CK_SWAP_H
+
+#include <stdint.h>
+
+#include "registry.h"
+
+#define CK_CSR_KEY_ALIAS "__MACHINE_CSR"	/* key kept by the CSR step */
+
+struct ck_swap_req {
+	const char *store;		/* NULL = MACHINE_SSL_CERT */
+	const char *alias;		/* NULL = __MACHINE_CERT */
+	const char *cert_path;		/* --cert (leaf first, chain may follow) */
+	const char *key_path;		/* --key */
+	const char *key_password;	/* --key-password spec */
+	const char *chain_path;		/* --chain */
+	const char *root_path;		/* --root-cert */
+	const char *vmca_config;	/* --vmca-config certool.cfg */
+	int renew;			/* --renew */
+	int days;			/* 0 = 730 */
+	const char *fqdn;		/* NULL = CERTKIT_FQDN or hostname -f */
+};
+
+enum ck_swap_note {
+	CK_NOTE_INFO,		/* validation result, plan line */
+	CK_NOTE_WARN,		/* e.g. expires within 30 days */
+	CK_NOTE_PHASE,		/* a phase begins */
+	CK_NOTE_FAIL,		/* a phase failed (detail follows) */
+};
+
+typedef void (*ck_swap_notify)(void *u, enum ck_swap_note kind, const char *msg);
+
+struct ck_swap;
+
+/*
+ * Build and validate the new entry.  Nothing is changed.  Errors:
+ * CK_E_KEY_MISMATCH, CK_E_EXPIRED, CK_E_INVAL (CA cert), CK_E_SAN (FQDN
+ * missing), CK_E_VERIFY (chain), CK_E_NOENT (no current entry, no CSR
+ * key, missing file), CK_E_EXIST (same thumbprint as the current one),
+ * CK_E_UNSUPPORTED (renew of a cert the VMCA did not issue), and what the
+ * loaders return.  Each validation result is also passed to notify.
+ */
+int ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
+    struct ck_swap **out);
+void ck_swap_free(struct ck_swap *sw);
+/* Describe the phases ck_swap_run would go through (to notify). */
+void ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg);
+/* Thumbprints (SHA-1, hex) of the current and the new certificate. */
+const char *ck_swap_old_thumbprint(const struct ck_swap *sw);
+const char *ck_swap_new_thumbprint(const struct ck_swap *sw);
+
+/*
+ * Do it (see above), with progress to notify.  Returns 0 on success;
+ * CK_E_BUSY (lock held), CK_E_PENDING (a journal exists); CK_E_SERVICE or
+ * CK_E_VERIFY etc. after a successful rollback (*rolled_back = 1); or
+ * CK_E_STATE when the rollback failed too (journal kept).
+ */
+int ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back);
+int ck_swap_resume(struct ck_registry *reg, ck_swap_notify notify, void *u, int *rolled_back);
+int ck_swap_rollback(struct ck_registry *reg, ck_swap_notify notify, void *u);
+
+/* The node's FQDN: CERTKIT_FQDN, else gethostname() canonicalised. */
+int ck_node_fqdn(char **out);
+
+/* --- journal (lib/journal.c) ------------------------------------------- */
+
+struct ck_journal {
+	char *op;		/* "replace" */
+	char *phase;		/* plan stop core swap publish start verify,
+				   rollback-stop rollback-swap ... */
+	char *store, *alias;
+	char *old_sha1, *new_sha1;
+	char *old_sha256, *new_sha256;
+	char *reason;		/* why a rollback began, or NULL */
+	int old_type, new_type;
+	int64_t started;
+	long pid;
+};
+
+/* Atomically (temp + fsync + rename + dir fsync) write the journal. */
+int ck_journal_write(const struct ck_journal *j);
+/* Read it; CK_E_NOENT if there is none, CK_E_FORMAT if damaged. */
+int ck_journal_read(struct ck_journal **out);
+/* Remove the journal first, then the staged files. */
+int ck_journal_remove(void);
+void ck_journal_free(struct ck_journal *j);
+/* Keep / fetch a file next to the journal (new.pem, old.key, ...);
+ * mode 0600 for keys.  Fetch gives secure memory when secret. */
+int ck_journal_stage(const char *name, const void *data, size_t len, int secret);
+int ck_journal_staged(const char *name, char **data, size_t *len, int secret);
+/* Parse a journal text (unit tests). */
+int ck_journal_parse(const char *name, const char *buf, size_t len, struct ck_journal **out);
+
+#endif
