@@ -208,7 +208,7 @@ out:
 	EVP_PKEY_free(k);
 	PKCS12_free(p12);
 	ck_secfree(buf);
-	ck_strfree_secret(pw);
+	ck_secfree(pw);
 	return r;
 }
 
@@ -324,7 +324,7 @@ out:
 	ck_certs_free(sk);
 	EVP_PKEY_free(k);
 	ck_entry_free(e);
-	ck_strfree_secret(pw);
+	ck_secfree(pw);
 	return r;
 }
 

@@ -49,8 +49,12 @@ vecs_password(struct vctx *ctx, char **pw)
 		}
 		return 0;
 	}
-	if (ctx->set[O_PASSWORD] && (*pw = strdup(ctx->val[O_PASSWORD])) == NULL)
-		return vfail(W_NOT_ENOUGH_MEMORY);
+	if (ctx->set[O_PASSWORD]) {
+		size_t n = strlen(ctx->val[O_PASSWORD]);
+		if ((*pw = ck_secalloc(n + 1)) == NULL)
+			return vfail(W_NOT_ENOUGH_MEMORY);
+		memcpy(*pw, ctx->val[O_PASSWORD], n);
+	}
 	return 0;
 }
 
@@ -216,7 +220,7 @@ out:
 	ck_entry_free(e);
 	free(cbuf);
 	ck_secfree(kbuf);
-	ck_strfree_secret(pw);
+	ck_secfree(pw);
 	return r;
 }
 
@@ -314,8 +318,10 @@ print_entry(const struct ck_entry *e, void *arg)
 		break;
 	case 4:
 		if ((x = first_cert(e)) == NULL || ck_cert_seconds_left(x, &left) != 0 ||
-		    left > el->horizon)
-			break;
+		    left > el->horizon) {
+			X509_free(x);
+			return 0;
+		}
 		not_after(x, na, sizeof(na));
 		if (el->json) {
 			printf("%s\n  {\"store\": ", el->n ? "," : "");
@@ -591,7 +597,7 @@ out:
 	EVP_PKEY_free(k);
 	ck_secfree(pem);
 	ck_entry_free(e);
-	ck_strfree_secret(pw);
+	ck_secfree(pw);
 	return r;
 }
 

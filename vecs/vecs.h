@@ -103,7 +103,7 @@ int vecs_open(struct vctx *ctx);
 int vecs_confirm(void);
 
 /* entry_cmds.c: the password from --password-file or --password (NULL if
- * none; free with ck_strfree_secret); prints and returns status on error. */
+ * none; free with ck_secfree); prints and returns status on error. */
 int vecs_password(struct vctx *ctx, char **pw);
 /* May the caller do want (CK_ACCESS_*) on store?  *missing = 1 if the store
  * does not exist.  Prints and returns the exit status when denied. */

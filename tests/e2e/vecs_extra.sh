@@ -1,0 +1,193 @@
+#!/bin/sh
+# vecs beyond vecs-cli: option forms, the vecs-cli name, atomic replace with
+# backup, trust bundles, PKCS#12, passwords from files, CRL entries,
+# force-refresh publishing, expiry census, JSON, and the LMDB files checked
+# with mdb_dump/mdb_stat.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/e2e/vecs_lib.sh"
+vecs_fixtures
+command -v mdb_stat >/dev/null 2>&1 || skip "lmdb-utils (mdb_stat) not installed"
+
+# --- option forms ------------------------------------------------------------
+t "--opt=value"; expect_rc 0 "$VECS" store create --name=S1
+t "message"; expect_out 'Successfully created store [S1]\n'
+t "value starting with --"; expect_rc 0 "$VECS" store create --name --odd
+run "$VECS" store list
+t "--odd listed"; eq "$(tail -n 1 "$T/out")" "--odd"
+t "-y first"; expect_rc 0 "$VECS" store delete -y --name --odd
+t "store create: last --name wins"; expect_rc 0 "$VECS" store create --name A --name S2
+t "last"; expect_out 'Successfully created store [S2]\n'
+t "entry create: first --alias wins"; expect_rc 0 "$VECS" entry create --store S1 --alias first --alias second --cert "$T/ca.pem"
+t "first"; has "$T/out" "[first]"
+t "vecs-cli name"; ln -s "$VECS" "$T/vecs-cli"; run "$T/vecs-cli" entry list --store S1 --aliases; eq "$rc" 0
+cp "$T/out" "$T/out.cli"; run "$VECS" entry list --store S1 --aliases
+t "same output under both names"; same "$T/out" "$T/out.cli"
+t "--help"; expect_rc 0 "$VECS" entry create --help
+t "--help lists --password-file"; has "$T/out" "--password-file <file>"
+t "--help warns about --password"; has "$T/out" "visible to other users"
+t "help entry replace"; expect_rc 0 "$VECS" help entry replace
+t "describes replace"; has "$T/out" "atomically replace"
+t "usage lists every command"; run "$VECS" help; eq "$(grep -c '^	' "$T/out")" 15
+
+# --- files and modes ------------------------------------------------------------
+DB=$(vecs_dbdir)
+t "db dir mode"; mode "$DB" 700
+t "data.mdb mode"; mode "$DB/data.mdb" 600
+t "lock.mdb mode"; mode "$DB/lock.mdb" 600
+t "mdb_stat named dbs"; run mdb_stat -a "$DB"; eq "$rc" 0
+for db in meta stores entries order; do t "db $db"; has "$T/out" "Status of $db"; done
+t "stores keys casefolded"; run mdb_dump -p -s stores "$DB"; has "$T/out" " s1"
+t "five stores"; eq "$(mdb_stat -s stores "$DB" | sed -n 's/.*Entries: //p')" 5
+
+# --- atomic replace ---------------------------------------------------------------
+t "create m1"; expect_rc 0 "$VECS" entry create --store S1 --alias m1 --cert "$T/leaf.pem" --key "$T/leaf.key"
+t "create after"; expect_rc 0 "$VECS" entry create --store S1 --alias after --cert "$T/ec.pem"
+t "replace validates first (mismatch)"; expect_rc 162 "$VECS" entry replace --store S1 --alias m1 --cert "$T/ec.pem" --key "$T/leaf.key"
+t "no backup made"; run "$VECS" store list; hasnt "$T/out" BACKUP_STORE
+t "still the leaf"; run "$VECS" entry getcert --store S1 --alias m1; eq "$("$OPENSSL" x509 -in "$T/out" -noout -subject)" "subject=CN = leaf.example"
+t "replace"; expect_rc 0 "$VECS" entry replace --store S1 --alias M1 --cert "$T/ec.pem" --key "$T/ec.key"
+t "message"; expect_out 'Entry with alias [M1] in store [S1] was replaced successfully; the previous entry is in store [BACKUP_STORE] as [bkp_m1] \n'
+t "new cert"; run "$VECS" entry getcert --store S1 --alias m1; eq "$("$OPENSSL" x509 -in "$T/out" -noout -subject)" "subject=CN = ec.example"
+t "backup holds the old pair"; run "$VECS" entry getkey --store BACKUP_STORE --alias bkp_m1
+t "old key"; eq "$("$OPENSSL" rsa -in "$T/out" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"
+t "position kept"; run "$VECS" entry list --store S1 --aliases; expect_out 'Number of entries in store :\t3\nfirst\nM1\nafter\n'
+t "create --replace"; expect_rc 0 "$VECS" entry create --store S1 --alias m1 --replace --cert "$T/leaf.pem" --key "$T/leaf.key"
+t "one backup per alias"; run "$VECS" entry list --store BACKUP_STORE --aliases; expect_out 'Number of entries in store :\t1\nbkp_M1\n'
+t "the newer backup"; run "$VECS" entry getcert --store BACKUP_STORE --alias bkp_m1; eq "$("$OPENSSL" x509 -in "$T/out" -noout -subject)" "subject=CN = ec.example"
+t "--backup-store"; expect_rc 0 "$VECS" entry replace --store S1 --alias after --cert "$T/ca.pem" --backup-store MYBKP
+run "$VECS" entry list --store MYBKP --aliases
+t "custom backup store"; expect_out 'Number of entries in store :\t1\nbkp_after\n'
+t "replace of a missing alias adds it"; expect_rc 0 "$VECS" entry replace --store S1 --alias fresh --cert "$T/ca.pem"
+t "created message"; has "$T/out" "was created successfully"
+t "--leaf-only"; expect_rc 0 "$VECS" entry create --store S1 --alias lo --cert "$T/chain.pem" --key "$T/leaf.key" --leaf-only
+t "no chain warning"; hasnt "$T/err" "chain"
+run "$VECS" entry getcert --store S1 --alias lo
+t "one cert"; eq "$(grep -c 'BEGIN CERTIFICATE' "$T/out")" 1
+
+# --- passwords from files ------------------------------------------------------------
+printf 'file-pw\n' >"$T/pw"
+t "create with --password-file"; expect_rc 0 "$VECS" entry create --store S1 --alias pf --cert "$T/leaf.pem" --key "$T/leaf.key" --password-file "$T/pw"
+t "getkey without"; expect_rc 43 "$VECS" entry getkey --store S1 --alias pf
+t "getkey with"; expect_rc 0 "$VECS" entry getkey --store S1 --alias pf --password-file "file:$T/pw"
+t "decrypted"; eq "$("$OPENSSL" rsa -in "$T/out" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"
+t "getkey env:"; PW=file-pw expect_rc 0 "$VECS" entry getkey --store S1 --alias pf --password-file env:PW
+t "getkey --text"; expect_rc 0 "$VECS" entry getkey --store S1 --alias pf --password-file "$T/pw" --text
+t "Private-Key"; has "$T/out" "Private-Key: (2048 bit"
+t "stored encrypted"; run mdb_dump -p -s entries "$DB"; has "$T/out" "BEGIN ENCRYPTED PRIVATE KEY"
+t "getkey --output"; expect_rc 0 "$VECS" entry getkey --store S1 --alias m1 --output "$T/k.out"
+t "0600"; mode "$T/k.out" 600
+t "key"; eq "$("$OPENSSL" rsa -in "$T/k.out" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"
+ln -s "$T/elsewhere" "$T/link.out"
+t "--output refuses a symlink"; expect_rc 5 "$VECS" entry getkey --store S1 --alias m1 --output "$T/link.out"
+t "nothing written through it"; absent "$T/elsewhere"
+
+# --- PKCS#12 ---------------------------------------------------------------------------
+t "export p12"; expect_rc 0 "$VECS" entry export --store S1 --alias m1 --p12 "$T/m1.p12" --password-file "$T/pw"
+t "p12 0600"; mode "$T/m1.p12" 600
+t "openssl reads it, AES-256"; run "$OPENSSL" pkcs12 -in "$T/m1.p12" -info -noout -passin "file:$T/pw"; has "$T/err" "AES-256-CBC"
+t "import p12"; expect_rc 0 "$VECS" entry import --store S2 --p12 "$T/m1.p12" --password-file "$T/pw" --alias imp
+t "imported pair"; run "$VECS" entry getkey --store S2 --alias imp; eq "$("$OPENSSL" rsa -in "$T/out" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"
+t "type"; run "$VECS" entry list --store S2; has "$T/out" "$(printf 'Entry type :\tPrivate Key')"
+t "import again: 183"; expect_rc 183 "$VECS" entry import --store S2 --p12 "$T/m1.p12" --password-file "$T/pw" --alias imp
+t "import --replace"; expect_rc 0 "$VECS" entry import --store S2 --p12 "$T/m1.p12" --password-file "$T/pw" --alias imp --replace
+t "openssl-made p12 with chain"; "$OPENSSL" pkcs12 -export -in "$T/chain.pem" -inkey "$T/leaf.key" -out "$T/o.p12" -passout pass:file-pw 2>/dev/null
+expect_rc 0 "$VECS" entry import --store S2 --p12 "$T/o.p12" --password-file "$T/pw"
+t "thumbprint alias"; has "$T/out" "[$LEAF_TP]"
+run "$VECS" entry getcert --store S2 --alias "$LEAF_TP"
+t "chain kept"; eq "$(grep -c 'BEGIN CERTIFICATE' "$T/out")" 2
+
+# --- trust bundles ------------------------------------------------------------------------
+cat "$T/ca.pem" "$T/ec.pem" "$T/leaf.pem" "$T/ca.pem" >"$T/bundle.pem"
+t "import bundle"; expect_rc 0 "$VECS" entry import --store S2 --bundle "$T/bundle.pem"
+t "summary (leaf came with the p12 chain)"; expect_out 'Imported 2 certificates into store [S2], skipped 2 duplicates \n'
+t "duplicate reported"; has "$T/err" "Skipped: certificate [$LEAF_TP]"
+t "again: all duplicates"; expect_rc 0 "$VECS" entry import --store S2 --bundle "$T/bundle.pem"
+t "summary"; expect_out 'Imported 0 certificates into store [S2], skipped 4 duplicates \n'
+t "export bundle"; expect_rc 0 "$VECS" entry export --store S2 --output "$T/out.pem"
+t "0644"; mode "$T/out.pem" 644
+t "every cert (chain entries included)"; eq "$(grep -c 'BEGIN CERTIFICATE' "$T/out.pem")" 5
+t "export to stdout"; expect_rc 0 "$VECS" entry export --store S2
+same "$T/out" "$T/out.pem"
+t "openssl reads the bundle"; expect_rc 0 "$OPENSSL" verify -CAfile "$T/out.pem" "$T/leaf.pem"
+
+# --- CRLs and force-refresh ---------------------------------------------------------------
+CAP="$T/capath"; SSL="$T/ssl"
+t "CRL entry"; expect_rc 0 "$VECS" entry create --store TRUSTED_ROOT_CRLS --crl "$T/ca.crl"
+run "$VECS" entry list --store TRUSTED_ROOT_CRLS
+t "CRL type"; has "$T/out" "$(printf 'Entry type :\tCertification Revocation List')"
+t "getcert of a CRL"; run "$VECS" entry list --store TRUSTED_ROOT_CRLS --aliases; CRL_ALIAS=$(sed -n 2p "$T/out"); expect_rc 0 "$VECS" entry getcert --store TRUSTED_ROOT_CRLS --alias "$CRL_ALIAS"
+t "CRL PEM"; has "$T/out" "BEGIN X509 CRL"
+t "CRL --text"; expect_rc 0 "$VECS" entry getcert --store TRUSTED_ROOT_CRLS --alias "$CRL_ALIAS" --text
+t "CRL text"; has "$T/out" "Certificate Revocation List (CRL):"
+t "CRL list --text prints only headers"; run "$VECS" entry list --store TRUSTED_ROOT_CRLS --text; eq "$(wc -l <"$T/out")" 3
+t "trusted roots"; expect_rc 0 "$VECS" entry create --store TRUSTED_ROOTS --cert "$T/ca.pem"
+expect_rc 0 "$VECS" entry create --store TRUSTED_ROOTS --cert "$T/ec.pem"
+t "machine cert"; expect_rc 0 "$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$T/leaf.pem" --key "$T/leaf.key"
+t "force-refresh to given dirs"; expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
+H=$("$OPENSSL" x509 -hash -noout -in "$T/ca.pem"); HE=$("$OPENSSL" x509 -hash -noout -in "$T/ec.pem")
+HC=$("$OPENSSL" crl -hash -noout -in "$T/ca.crl")
+t "ca file"; present "$CAP/$H.0"
+t "ec file"; present "$CAP/$HE.0"
+t "crl file"; present "$CAP/$HC.r0"
+t "crl mode"; mode "$CAP/$HC.r0" 644
+t "three files"; eq "$(ls "$CAP" | wc -l)" 3
+t "verify with CRL check"; expect_rc 0 "$OPENSSL" verify -crl_check -CApath "$CAP" "$T/leaf.pem"
+t "machine-ssl.crt"; mode "$SSL/machine-ssl.crt" 644
+t "machine-ssl.key"; mode "$SSL/machine-ssl.key" 600
+t "crt content"; eq "$("$OPENSSL" x509 -in "$SSL/machine-ssl.crt" -noout -fingerprint)" "$("$OPENSSL" x509 -in "$T/leaf.pem" -noout -fingerprint)"
+t "key content"; eq "$("$OPENSSL" rsa -in "$SSL/machine-ssl.key" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"
+I1=$(stat -c %i:%Y "$CAP/$H.0" "$SSL/machine-ssl.key")
+: >"$CAP/README"
+printf 'junk' >"$CAP/$H.1"
+t "refresh again"; expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
+t "idempotent: files untouched"; eq "$(stat -c %i:%Y "$CAP/$H.0" "$SSL/machine-ssl.key")" "$I1"
+t "stale hash file removed"; absent "$CAP/$H.1"
+t "other files kept"; present "$CAP/README"
+t "delete ec"; expect_rc 0 "$VECS" entry delete --store TRUSTED_ROOTS --alias "$("$OPENSSL" x509 -in "$T/ec.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')" -y
+expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
+t "its file is gone"; absent "$CAP/$HE.0"
+t "delete machine cert"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __machine_cert -y
+expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
+t "machine-ssl.crt gone"; absent "$SSL/machine-ssl.crt"
+t "machine-ssl.key gone"; absent "$SSL/machine-ssl.key"
+DEFCAP=$(find "$CERTKIT_ROOT" -type d -path '*/certkit/trusted' | head -n 1)
+t "adding to TRUSTED_ROOTS publishes to the default CA dir at once"; present "$DEFCAP/$H.0"
+
+# --- expiry census, JSON --------------------------------------------------------------------
+t "expiring 15 days in S1"; expect_rc 0 "$VECS" entry list --store S1 --expiring 15
+t "leaf-based entries only"; eq "$(cut -f2 "$T/out" | sort | tr '\n' ' ')" "lo m1 pf "
+t "fields"; eq "$(head -n 1 "$T/out" | awk -F '\t' '{print NF}')" 4
+t "days left"; eq "$(cut -f4 "$T/out" | sort -u)" 9
+t "expiring 0"; expect_rc 0 "$VECS" entry list --store S1 --expiring 0
+expect_out ''
+t "all stores"; expect_rc 0 "$VECS" entry list --all-stores --expiring 500
+t "finds the CA in TRUSTED_ROOTS"; has "$T/out" "$(printf 'TRUSTED_ROOTS\t%s' "$TP")"
+t "and the backup"; has "$T/out" "$(printf 'BACKUP_STORE\tbkp_M1')"
+if command -v python3 >/dev/null 2>&1; then
+	J='import json,sys; d=json.load(sys.stdin); print('
+	t "store list --json"; run "$VECS" store list --json; eq "$(python3 -c "$J[s['name'] for s in d][3])" <"$T/out")" S1
+	t "entry list --json"; run "$VECS" entry list --store S1 --json; eq "$(python3 -c "${J}d['count'], d['entries'][1]['alias'], d['entries'][1]['type_name'])" <"$T/out")" "6 m1 Private Key"
+	t "json cert is the PEM"; eq "$(python3 -c "${J}d['entries'][0]['cert'].splitlines()[0])" <"$T/out")" "-----BEGIN CERTIFICATE-----"
+	t "get-permissions --json"; run "$VECS" store get-permissions --name TRUSTED_ROOTS --json; eq "$(python3 -c "${J}d['owner'], d['acl'][0]['user'], d['acl'][0]['access'])" <"$T/out")" "root EVERYONE read"
+	t "expiring --json"; run "$VECS" entry list --all-stores --expiring 15 --json; eq "$(python3 -c "${J}len(d) >= 3, d[0]['days_left'])" <"$T/out")" "True 9"
+else
+	echo "# python3 missing: JSON not validated"
+fi
+
+# --- permissions: read,write ORs ----------------------------------------------------------------
+t "grant read,write"; expect_rc 0 "$VECS" store permission --name S1 --user nobody --grant read,write
+run "$VECS" store get-permissions --name S1
+t "read,write"; eq "$(tail -n 1 "$T/out")" "$(printf 'nobody\tread,write')"
+t "revoke read"; expect_rc 0 "$VECS" store permission --name S1 --user nobody --revoke read
+run "$VECS" store get-permissions --name S1
+t "write left"; eq "$(tail -n 1 "$T/out")" "$(printf 'nobody\twrite')"
+t "grant EVERYONE (any case)"; expect_rc 0 "$VECS" store permission --name S1 --user everyone --grant read
+run "$VECS" store get-permissions --name S1
+t "EVERYONE"; eq "$(tail -n 1 "$T/out")" "$(printf 'EVERYONE\tread')"
+t "grant to owner: no ACE"; expect_rc 0 "$VECS" store permission --name S1 --user root --grant read
+run "$VECS" store get-permissions --name S1
+t "no root line"; hasnt "$T/out" "$(printf 'root\t')"
+t "secret that looks like a key warns"; expect_rc 0 "$VECS" entry create --store S1 --alias sk --key "$T/leaf.key"
+has "$T/err" "stored as a Secret Key"
+t "entries counted by mdb_stat"; eq "$(mdb_stat -s entries "$DB" | sed -n 's/.*Entries: //p')" "$(mdb_stat -s order "$DB" | sed -n 's/.*Entries: //p')"
+finish
