@@ -272,7 +272,16 @@ validate(struct ck_swap *sw, struct ck_store *st, X509 *leaf, EVP_PKEY *key, STA
 		return ck_errf(CK_E_EXPIRED, "the certificate is not valid yet (notBefore is in the future)");
 	if (X509_cmp_time(X509_get0_notAfter(leaf), &now) <= 0)
 		return ck_errf(CK_E_EXPIRED, "the certificate has expired");
-	ck_cert_seconds_left(leaf, &left);
+	{
+		ASN1_TIME *t = ASN1_TIME_set(NULL, now);
+		int days = 0, secs = 0;
+		if (t == NULL || !ASN1_TIME_diff(&days, &secs, t, X509_get0_notAfter(leaf))) {
+			ASN1_TIME_free(t);
+			return ck_errssl(CK_E_CERT, "cannot read the certificate's notAfter");
+		}
+		ASN1_TIME_free(t);
+		left = (int64_t)days * 86400 + secs;
+	}
 	if (left < (int64_t)WARN_DAYS * 86400)
 		note(n, u, CK_NOTE_WARN, "warning: the certificate expires in %lld days (less than %d)",
 		    (long long)(left / 86400), WARN_DAYS);

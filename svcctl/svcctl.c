@@ -217,6 +217,23 @@ check_combination(struct svcctl_opts *o)
 		ck_warnx("certificate options need --replace-cert; see svcctl --help");
 		return SX_USAGE;
 	}
+	if (swap && (o->cert != NULL) + (o->vmca_config != NULL) + (o->renew != 0) != 1) {
+		ck_warnx("--replace-cert needs exactly one source: --cert FILE, --vmca-config FILE "
+		    "or --renew");
+		return SX_USAGE;
+	}
+	if (swap && (o->chain || o->root_cert) && o->cert == NULL) {
+		ck_warnx("--chain and --root-cert go with --cert");
+		return SX_USAGE;
+	}
+	if (swap && o->days && o->cert != NULL) {
+		ck_warnx("--days goes with --renew or --vmca-config (a given certificate has its own)");
+		return SX_USAGE;
+	}
+	if (swap && o->renew && (o->key || o->key_password)) {
+		ck_warnx("--renew keeps the current key; do not give --key");
+		return SX_USAGE;
+	}
 	if (o->dry_run && !swap) {
 		ck_warnx("--dry-run goes with --replace-cert");
 		return SX_USAGE;

@@ -1,0 +1,196 @@
+#!/bin/sh
+# svcctl --replace-cert: validation, the swap itself, verification over a
+# real TLS handshake, rollback when a service misbehaves with the new
+# certificate, the lock, --dry-run.  Checked with openssl s_client and vecs.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/e2e/svcctl_pki.sh"
+
+pki_setup || { echo "pki setup failed"; exit 1; }
+write_registry
+on_exit "$SVCCTL" -r "$REG" --stop --all
+S() { "$SVCCTL" -r "$REG" "$@"; }
+
+t "start the appliance"
+expect_rc 0 S --start --all
+t "the proxy serves m1"
+eq "$(served)" "$(fp "$W/m1.crt")"
+
+# --- validation: nothing may change -------------------------------------
+t "key mismatch refused (5)"
+expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m3.key"
+has "$T/err" "does not match"
+t "store untouched after a refusal"
+eq "$(stored)" "$(fp "$W/m1.crt")"
+t "no journal after a refusal"
+expect_rc 0 S --status
+hasnt "$T/err" "interrupted"
+
+t "SAN without the node FQDN refused (5)"
+expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --fqdn other.example.test
+has "$T/err" "other.example.test"
+
+t "expired certificate refused (5)"
+CERTKIT_FAKE_NOW=$(( $(date +%s) + 800 * 86400 )) expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+has "$T/err" "expired"
+
+t "expiring within 30 days warns"
+CERTKIT_FAKE_NOW=$(( $(date +%s) + 715 * 86400 )) expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --dry-run
+has "$T/out" "warning: the certificate expires in"
+
+t "a CA certificate refused (5)"
+VMCA_KEY=$(find "$CERTKIT_ROOT" -name privatekey.pem | head -1)
+expect_rc 5 S --replace-cert --cert "$W/root.pem" --key "$VMCA_KEY" --fqdn "Test Root CA"
+has "$T/err" "CA certificate"
+
+# a certificate from a CA the node does not trust
+"$OPENSSL" req -x509 -newkey rsa:2048 -nodes -keyout "$W/oca.key" -out "$W/oca.pem" -days 30 \
+    -subj "/CN=Other CA" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign,cRLSign 2>/dev/null
+"$OPENSSL" req -newkey rsa:2048 -nodes -keyout "$W/o.key" -out "$W/o.csr" -subj "/CN=$FQDN" 2>/dev/null
+printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n' "$FQDN" >"$W/o.ext"
+"$OPENSSL" x509 -req -in "$W/o.csr" -CA "$W/oca.pem" -CAkey "$W/oca.key" -CAcreateserial \
+    -out "$W/o.crt" -days 60 -extfile "$W/o.ext" 2>/dev/null
+t "untrusted chain refused (5)"
+expect_rc 5 S --replace-cert --cert "$W/o.crt" --key "$W/o.key"
+has "$T/err" "does not verify to TRUSTED_ROOTS"
+
+t "--cert alone without a CSR key: NotFound (6)"
+expect_rc 6 S --replace-cert --cert "$W/m2.crt"
+has "$T/err" "__MACHINE_CSR"
+
+t "same thumbprint as the current one: AlreadyExists (7)"
+expect_rc 7 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+
+t "missing file: NotFound (6)"
+expect_rc 6 S --replace-cert --cert "$W/nope.crt" --key "$W/m2.key"
+
+t "usage: two sources (2)"
+expect_rc 2 S --replace-cert --cert "$W/m2.crt" --renew
+t "usage: --days out of range (2)"
+expect_rc 2 S --replace-cert --renew --days 731
+t "usage: --dry-run without --replace-cert (2)"
+expect_rc 2 S --start --all --dry-run
+
+t "--dry-run prints the plan and changes nothing"
+expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --dry-run
+has "$T/out" "plan: 4. replace MACHINE_SSL_CERT/__MACHINE_CERT"
+has "$T/out" "dry run: nothing was changed"
+eq "$(stored)" "$(fp "$W/m1.crt")"
+eq "$(served)" "$(fp "$W/m1.crt")"
+
+# --- the swap -------------------------------------------------------------
+t "swap to m2"
+expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+has "$T/out" "==> stopping all services"
+has "$T/out" "==> starting the core services: vmafdd vmdird vmcad"
+has "$T/out" "==> verifying the services serve the new certificate"
+t "m2 is served (openssl s_client)"
+eq "$(served)" "$(fp "$W/m2.crt")"
+t "m2 is stored"
+eq "$(stored)" "$(fp "$W/m2.crt")"
+t "m1 is in BACKUP_STORE"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$(fp "$W/m1.crt")"
+t "machine-ssl files published with their modes"
+mode "$MS_DIR/machine-ssl.key" 600
+mode "$MS_DIR/machine-ssl.crt" 644
+eq "$(fp "$MS_DIR/machine-ssl.crt")" "$(fp "$W/m2.crt")"
+t "the journal is gone"
+expect_rc 0 S --status
+hasnt "$T/err" "interrupted"
+t "--resume with nothing pending (8)"
+expect_rc 8 S --resume
+
+# --- cert alone, key from an earlier CSR ------------------------------------
+"$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CSR --key "$W/m3.key" >/dev/null
+t "--cert alone uses the CSR key"
+expect_rc 0 S --replace-cert --cert "$W/m3.crt"
+has "$T/out" "key of the earlier CSR"
+eq "$(served)" "$(fp "$W/m3.crt")"
+
+# --- a root given with --root-cert is trusted and added ---------------------
+t "--root-cert: chain verifies and root is added to TRUSTED_ROOTS"
+expect_rc 0 S --replace-cert --cert "$W/o.crt" --key "$W/o.key" --root-cert "$W/oca.pem"
+eq "$(served)" "$(fp "$W/o.crt")"
+expect_rc 0 "$VECS" entry getcert --store TRUSTED_ROOTS --alias "$(sha1 "$W/oca.pem")"
+
+# --- VMCA-issued on the spot, and renewal -----------------------------------
+t "--vmca-config issues and swaps"
+expect_rc 0 S --replace-cert --vmca-config "$W/m.cfg" --key "$W/m1.key" --days 90
+has "$T/out" "source: VMCA"
+"$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$W/v.pem" >/dev/null
+eq "$(served)" "$(fp "$W/v.pem")"
+t "issued cert verifies with openssl against the VMCA root"
+expect_rc 0 "$OPENSSL" verify -CAfile "$W/root.pem" "$W/v.pem"
+t "--renew keeps subject and key, new validity"
+expect_rc 0 S --replace-cert --renew --days 30
+"$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$W/r.pem" >/dev/null
+eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -subject)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -subject)"
+eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -pubkey)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -pubkey)"
+t "renewed cert is served and expires within 30 days"
+eq "$(served)" "$(fp "$W/r.pem")"
+expect_rc 1 "$OPENSSL" x509 -in "$W/r.pem" -noout -checkend $((31 * 86400))
+expect_rc 0 "$OPENSSL" x509 -in "$W/r.pem" -noout -checkend $((29 * 86400))
+t "--renew of a certificate the VMCA did not issue is refused (5)"
+expect_rc 0 S --replace-cert --cert "$W/o.crt" --key "$W/o.key"
+expect_rc 5 S --replace-cert --renew
+eq "$(served)" "$(fp "$W/o.crt")"
+expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+
+# --- a proxy that serves the wrong certificate with the new one ------------
+# it serves m3 whenever machine-ssl.crt is m2: the verify step must notice,
+# roll back to m1, and see m1 served again
+M2FP=$(fp "$W/m2.crt")
+cat >"$W/proxy.sh" <<EOS
+#!/bin/sh
+if [ "\$($OPENSSL x509 -in $MS_DIR/machine-ssl.crt -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" = "$M2FP" ]; then
+	exec $OPENSSL s_server -quiet -accept 127.0.0.1:$PORT -cert $W/m3.crt -key $W/m3.key -www
+fi
+exec $OPENSSL s_server -quiet -accept 127.0.0.1:$PORT -cert $MS_DIR/machine-ssl.crt -key $MS_DIR/machine-ssl.key -www
+EOS
+write_registry "exec sh $W/proxy.sh"
+t "wrong certificate served: rolled back (10)"
+expect_rc 10 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+has "$T/err" "serves the wrong certificate"
+has "$T/out" "rollback complete"
+t "after rollback m1 is stored and served"
+eq "$(stored)" "$(fp "$W/m1.crt")"
+eq "$(served)" "$(fp "$W/m1.crt")"
+t "no journal left after a complete rollback"
+expect_rc 8 S --rollback
+
+# --- a service that dies when it gets the new certificate -------------------
+cat >"$W/picky.sh" <<EOS
+#!/bin/sh
+if [ "\$($OPENSSL x509 -in $MS_DIR/machine-ssl.crt -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" = "$M2FP" ]; then
+	echo "picky: certificate rejected"; exit 1
+fi
+exec sleep 100000
+EOS
+write_registry
+cat >>"$REG" <<EOR
+
+[service picky]
+start = exec sh $W/picky.sh
+requires = rhttpproxy
+EOR
+t "service dying with the new cert: rolled back (10)"
+expect_rc 10 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+has "$T/err" "picky"
+has "$T/err" "certificate rejected"
+eq "$(served)" "$(fp "$W/m1.crt")"
+eq "$(stored)" "$(fp "$W/m1.crt")"
+
+# --- the lock ------------------------------------------------------------------
+RUN_DIR=$(dirname "$(find "$CERTKIT_ROOT" -name swap.lock | head -1)")
+if command -v flock >/dev/null 2>&1 && [ -n "$RUN_DIR" ]; then
+	flock "$RUN_DIR/swap.lock" sleep 3 &
+	_lk=$!
+	sleep 0.3
+	t "a second swap is refused while one holds the lock (9)"
+	expect_rc 9 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+	has "$T/err" "another certificate swap is running"
+	kill "$_lk" 2>/dev/null
+	wait "$_lk" 2>/dev/null
+fi
+eq "$(stored)" "$(fp "$W/m1.crt")"
+
+finish
