@@ -19,6 +19,8 @@ static const struct {
 	{ "secmem", suite_secmem },
 	{ "util", suite_util },
 	{ "store", suite_store },
+	{ "cfg", suite_cfg },
+	{ "ca", suite_ca },
 	/* add new module suites here, one line each */
 };
 

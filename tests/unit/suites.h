@@ -12,6 +12,8 @@ Suite *suite_pki(void);
 Suite *suite_secmem(void);
 Suite *suite_util(void);
 Suite *suite_store(void);
+Suite *suite_cfg(void);
+Suite *suite_ca(void);
 
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);
