@@ -63,7 +63,7 @@ static char *
 san_str(const struct ck_cfg *c)
 {
 	GENERAL_NAMES *g = NULL;
-	static char buf[1024];
+	static char buf[8192];
 	X509_EXTENSION *e;
 	BIO *b;
 	long len;
