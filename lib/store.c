@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -34,6 +35,7 @@ struct ck_store {
 
 /* A transaction for one call: the group one if open, else a fresh one. */
 struct op {
+	struct ck_store *st;
 	MDB_txn *txn;
 	int own;
 };
@@ -53,12 +55,32 @@ mdb_err(int rc, const char *call)
 	return ck_errf(CK_E_DB, "%s: %s", call, mdb_strerror(rc));
 }
 
+/*
+ * A failed commit.  LMDB reports a short write as EIO, which is what a full
+ * file system gives (the write stops part way, then ENOSPC); so EIO with
+ * little space left is reported as a full disk.  Nothing was committed.
+ */
+static int
+commit_err(struct ck_store *st, int rc)
+{
+	const char *path = NULL;
+	struct statvfs sv;
+
+	if (rc == EIO && mdb_env_get_path(st->env, &path) == 0 && path != NULL &&
+	    statvfs(path, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < 16u << 20)
+		return ck_errf(CK_E_NOSPC, "mdb_txn_commit: %s: the store is full: %s has %llu KiB "
+		    "free; free disk space and retry", mdb_strerror(rc), path,
+		    (unsigned long long)sv.f_bavail * sv.f_frsize / 1024);
+	return mdb_err(rc, "mdb_txn_commit");
+}
+
 static int
 op_begin(struct ck_store *st, int write, struct op *op)
 {
 	int rc;
 
 	op->own = 0;
+	op->st = st;
 	if (st->txn != NULL) {
 		if (write && !st->txn_write)
 			return ck_errf(CK_E_STATE, "write inside a read-only transaction");
@@ -88,7 +110,7 @@ op_end(struct op *op, int r)
 		return r;
 	}
 	if ((rc = mdb_txn_commit(op->txn)) != 0)
-		return mdb_err(rc, "mdb_txn_commit");
+		return commit_err(op->st, rc);
 	return 0;
 }
 
@@ -511,7 +533,7 @@ ck_store_txn_commit(struct ck_store *st)
 		return ck_errf(CK_E_STATE, "no transaction is open");
 	st->txn = NULL;
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return mdb_err(rc, "mdb_txn_commit");
+		return commit_err(st, rc);
 	return 0;
 }
 
