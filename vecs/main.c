@@ -26,6 +26,7 @@ static const struct {
 	const char *text;
 } wintab[] = {
 	{ W_FILE_NOT_FOUND, "Operation failed with error ERROR_FILE_NOT_FOUND (2)" },
+	{ W_PATH_NOT_FOUND, "Operation failed with error ERROR_PATH_NOT_FOUND (3)" },
 	{ W_ACCESS_DENIED, "Operation failed with error ERROR_ACCESS_DENIED (5)" },
 	{ W_NOT_ENOUGH_MEMORY, "Operation failed with error ERROR_NOT_ENOUGH_MEMORY (8)" },
 	{ W_BAD_FORMAT, "Operation failed with error ERROR_BAD_FORMAT (11)" },

@@ -319,7 +319,8 @@ cmd_force_refresh(struct vctx *ctx)
 		return r;
 	if ((r = vecs_publish(ctx->st, ctx->val[O_CAPATH], ctx->val[O_MACHINE_SSL_DIR], 1, 1)) != 0) {
 		fprintf(stderr, "Error: Failed to trigger root cert refresh \n");
-		return vfail_ck(vecs_code(r), r);
+		/* a directory that cannot be made or used is a path problem */
+		return vfail_ck(r == CK_E_NOENT ? W_PATH_NOT_FOUND : vecs_code(r), r);
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 /* Win32 / VECS codes that vecs-cli prints and exits with (mod 256). */
 #define W_FILE_NOT_FOUND	2
+#define W_PATH_NOT_FOUND	3
 #define W_ACCESS_DENIED		5
 #define W_NOT_ENOUGH_MEMORY	8
 #define W_BAD_FORMAT		11
