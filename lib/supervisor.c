@@ -799,8 +799,10 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 				enum st ds = sup->rt[s->dep_idx[d]].st;
 				if (ds == S_FAILED || ds == S_SKIPPED)
 					failed = s->dep_idx[d];
-				else if (ds != S_DONE && ds != S_SETTLING)
-					ready = 0;
+				else if (ds != S_DONE && !(ds == S_SETTLING &&
+				    reg->svc[s->dep_idx[d]].probe != CK_PROBE_PID))
+					ready = 0;	/* "alive" is no readiness: a pid
+							   probe counts after the settle time */
 			}
 			if (failed >= 0 || aborted) {
 				rt->st = S_SKIPPED;

@@ -1,0 +1,275 @@
+#!/bin/sh
+# svcctl service control: the service-control compatible CLI, the registry
+# errors, dependency order, and fake services that fail to start, never
+# become ready, die after starting or ignore SIGTERM.
+. "$top_srcdir/tests/lib.sh"
+
+W=$T/w
+mkdir -p "$W"
+REG=$W/services.conf
+LOGF=$W/order.log
+S() { "$SVCCTL" -r "$REG" "$@"; }
+on_exit "$SVCCTL" -r "$REG" --stop --all
+
+cat >"$REG" <<EOF
+[registry]
+settle = 100ms
+poll = 20ms
+
+[service alpha]
+display = Alpha Service
+aliases = vmware-alpha, al
+start = echo alpha >>$LOGF; exec sleep 100000
+core = yes
+profiles = HACore, Small
+
+[service beta]
+display = Beta Service
+start = sleep 0.2; touch beta.ready; echo beta >>$LOGF; exec sleep 100000
+stop = echo stopping-beta >>$LOGF; kill \$CK_PID
+probe = file:beta.ready
+requires = alpha
+profiles = Small
+
+[service gamma]
+start = echo gamma >>$LOGF; exec sleep 100000
+probe = cmd: test -f beta.ready
+requires = beta, alpha
+
+[service manual1]
+display = Manual One
+start = exec sleep 100000
+startup = manual
+EOF
+
+# --- CLI basics ----------------------------------------------------------
+t "--help lists every option"
+expect_rc 0 "$SVCCTL" --help
+for o in --start --stop --restart --status --list-services --list --replace-cert --resume \
+    --rollback --all --ignore --vmon-profile --registry --cert --key --key-password --chain \
+    --root-cert --vmca-config --renew --days --store --alias --fqdn --dry-run --help --version; do
+	has "$T/out" "$o"
+done
+t "no action: usage (2)"
+expect_rc 2 "$SVCCTL"
+t "unknown option (2)"
+expect_rc 2 S --frobnicate
+has "$T/err" "unknown option '--frobnicate'"
+t "two actions (2)"
+expect_rc 2 S --start --stop alpha
+t "--start without names (2)"
+expect_rc 2 S --start
+t "--ignore with --status (2)"
+expect_rc 2 S --status --ignore
+t "option value missing (2)"
+expect_rc 2 S --status --registry
+t "--opt=value form"
+expect_rc 0 "$SVCCTL" --registry="$REG" --list
+t "--version"
+expect_rc 0 "$SVCCTL" --version
+has "$T/out" "svcctl (certkit)"
+
+t "--list-services: name (Display Name)"
+expect_rc 0 S --list-services
+has "$T/out" "alpha (Alpha Service)"
+has "$T/out" "gamma (gamma)"
+t "--list is the same"
+S --list-services >"$W/a"
+S --list >"$W/b"
+same "$W/a" "$W/b"
+t "scripts take field 1"
+eq "$(S --list | awk '{print $1}' | tr '\n' ' ')" "alpha beta gamma manual1 "
+
+t "status when everything is stopped"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Stopped:
+ alpha beta gamma manual1"
+
+t "unknown service is an error (4)"
+expect_rc 4 S --start vmca
+has "$T/err" "unknown service 'vmca'"
+t "unknown profile (4)"
+expect_rc 4 S --start --vmon-profile NOPE
+
+# --- start, order, aliases ------------------------------------------------------
+t "start gamma pulls in beta and alpha, in order"
+expect_rc 0 S --start gamma
+has "$T/out" "Operation not cancellable. Please wait for it to finish..."
+has "$T/out" "Performing start operation on service alpha..."
+has "$T/out" "Successfully started service gamma"
+eq "$(tr '\n' ' ' <"$LOGF")" "alpha beta gamma "
+t "status after start"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Running:
+ alpha beta gamma
+Stopped:
+ manual1"
+t "status of one service by alias reports the canonical name"
+expect_rc 0 S --status vmware-alpha
+eq "$(cat "$T/out")" "Running:
+ alpha"
+t "alias case-insensitive"
+expect_rc 0 S --status AL
+has "$T/out" " alpha"
+t "pidfile and log exist, log has the output"
+PIDF=$(find "$CERTKIT_ROOT" -name alpha.pid)
+present "$PIDF"
+has "$(find "$CERTKIT_ROOT" -name alpha.log)" "=== svcctl: starting alpha"
+
+t "services run in their own session"
+_pid=$(cut -d' ' -f1 "$PIDF")
+eq "$(ps -o sid= -p "$_pid" | tr -d ' ')" "$(cut -d' ' -f2 "$PIDF")"
+if [ "$(ps -o sid= -p "$_pid" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')" ]; then ok; else fail "same session as the test"; fi
+
+# --- stop: dependents first, stop command ------------------------------------------
+: >"$LOGF"
+t "stop --ignore --all (flags in any order)"
+expect_rc 0 S --stop --ignore --all
+has "$LOGF" "stopping-beta"
+t "gamma stopped before beta is stopped, beta before alpha"
+_gs=$(grep -n "Successfully stopped service gamma" "$T/out" | cut -d: -f1)
+_bb=$(grep -n "Performing stop operation on service beta" "$T/out" | cut -d: -f1)
+_bs=$(grep -n "Successfully stopped service beta" "$T/out" | cut -d: -f1)
+_ab=$(grep -n "Performing stop operation on service alpha" "$T/out" | cut -d: -f1)
+if [ -n "$_gs" ] && [ -n "$_bb" ] && [ -n "$_bs" ] && [ -n "$_ab" ] && [ "$_gs" -lt "$_bb" ] && [ "$_bs" -lt "$_ab" ]; then
+	ok
+else
+	fail "order: $(tr '\n' '|' <"$T/out")"
+fi
+t "pidfiles removed after stop"
+absent "$PIDF"
+
+# --- --all skips manual services; profiles -----------------------------------------
+t "--start --all skips manual services"
+expect_rc 0 S --start --all
+hasnt "$T/out" "manual1"
+expect_rc 0 S --status manual1
+has "$T/out" "Stopped:"
+t "--restart by profile"
+expect_rc 0 S --restart --vmon-profile HACore
+has "$T/out" "Successfully stopped service alpha"
+has "$T/out" "Successfully started service alpha"
+t "--stop --all stops manual services too"
+expect_rc 0 S --start manual1
+expect_rc 0 S --stop --all
+has "$T/out" "Successfully stopped service manual1"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Stopped:
+ alpha beta gamma manual1"
+
+# --- pid reuse: a pidfile naming someone else's process -------------------------------
+sleep 100000 &
+_other=$!
+RUN_DIR=$(dirname "$PIDF")
+echo "$_other $(ps -o sid= -p "$_other" | tr -d ' ') 12345" >"$RUN_DIR/alpha.pid"
+t "a pidfile whose start time differs is stale: Stopped"
+expect_rc 0 S --status alpha
+has "$T/out" "Stopped:"
+t "and stopping it does not signal that process"
+expect_rc 0 S --stop alpha
+if kill -0 "$_other" 2>/dev/null; then ok; else fail "process $_other was killed"; fi
+kill "$_other"
+wait "$_other" 2>/dev/null
+
+# --- fake services that misbehave -------------------------------------------------------
+cat >"$REG" <<EOF
+[registry]
+settle = 300ms
+poll = 20ms
+
+[service base]
+start = exec sleep 100000
+
+[service nostart]
+start = echo "cannot open config"; exit 3
+requires = base
+
+[service neverready]
+start = echo "waiting forever"; exec sleep 100000
+probe = tcp:1
+start_timeout = 700ms
+
+[service dies]
+start = sleep 0.1; touch dies.ready; echo "fatal: bad certificate"; exit 1
+probe = file:dies.ready
+
+[service stubborn]
+start = trap '' TERM; echo stubborn; while :; do sleep 0.1; done
+stop_timeout = 400ms
+
+[service dependent]
+start = exec sleep 100000
+requires = nostart
+
+[service missingcmd]
+start = exec /nonexistent/daemon
+EOF
+t "a service that fails to start: exit 1, named, with its log"
+expect_rc 1 S --start nostart
+has "$T/err" "Error executing start on service nostart. Details {"
+has "$T/err" "cannot open config"
+has "$T/err" "Service-control failed. Error: {"
+t "a service that never becomes ready: named, with the timeout"
+expect_rc 1 S --start neverready
+has "$T/err" "service neverready did not become ready within 0.7 s"
+has "$T/err" "waiting forever"
+t "it is left StartPending"
+expect_rc 0 S --status neverready
+eq "$(cat "$T/out")" "StartPending:
+ neverready"
+t "a service that dies after becoming ready: named, with its log"
+expect_rc 1 S --start dies
+has "$T/err" "service dies exited"
+has "$T/err" "fatal: bad certificate"
+t "a missing program: named"
+expect_rc 1 S --start missingcmd
+has "$T/err" "/nonexistent/daemon"
+t "dependents of a failed service are not started"
+expect_rc 1 S --start dependent
+has "$T/err" "service dependent not started: it requires nostart"
+t "--ignore carries on and exits 0"
+expect_rc 0 S --start --ignore nostart stubborn
+has "$T/out" "Successfully started service stubborn"
+has "$T/err" "Error executing start on service nostart"
+t "a service that ignores SIGTERM is killed after its stop timeout"
+expect_rc 0 S --stop stubborn
+has "$T/err" "did not stop within 0.4 s and was killed (SIGKILL)"
+has "$T/out" "Successfully stopped service stubborn"
+expect_rc 0 S --status stubborn
+has "$T/out" "Stopped:"
+expect_rc 0 S --stop --all
+
+# --- registry errors: exit 3, file and line named ------------------------------------------
+bad() { # bad NAME LINE TEXT
+	printf '%b' "$3" >"$W/bad.conf"
+	t "registry: $1"
+	expect_rc 3 "$SVCCTL" -r "$W/bad.conf" --status
+	has "$T/err" "bad.conf:$2:"
+}
+bad "unknown key" 3 "[service a]\nstart = x\nbogus = 1\n"
+bad "duplicate key" 3 "[service a]\nstart = x\nstart = y\n"
+bad "missing start command" 4 "[service a]\nstart = x\n\n[service b]\ndisplay = B\n"
+bad "duplicate alias" 6 "[service a]\nstart = x\naliases = one\n[service b]\nstart = y\naliases = two, ONE\n"
+bad "alias equal to a service name" 3 "[service a]\nstart = x\naliases = b\n[service b]\nstart = y\n"
+bad "dependency cycle" 6 "[service a]\nstart = x\nrequires = b\n[service b]\nstart = y\nrequires = a\n"
+bad "unknown dependency" 3 "[service a]\nstart = x\nrequires = zzz\n"
+bad "service defined twice" 3 "[service a]\nstart = x\n[service a]\nstart = y\n"
+bad "unknown section" 1 "[services a]\nstart = x\n"
+bad "bad probe" 3 "[service a]\nstart = x\nprobe = udp:5\n"
+bad "bad timeout" 3 "[service a]\nstart = x\nstart_timeout = soon\n"
+bad "bad startup type" 3 "[service a]\nstart = x\nstartup = sometimes\n"
+bad "line without =" 2 "[service a]\nstart\n"
+bad "key outside a section" 1 "start = x\n"
+bad "bad backend" 2 "[registry]\nbackend = upstart\n"
+t "registry: the cycle is shown"
+printf '[service a]\nstart = x\nrequires = c\n[service b]\nstart = y\nrequires = a\n[service c]\nstart = z\nrequires = b\n' >"$W/cyc.conf"
+expect_rc 3 "$SVCCTL" -r "$W/cyc.conf" --list
+has "$T/err" "dependency cycle"
+has "$T/err" "a -> c -> b -> a"
+t "missing registry (3) says where to put one"
+expect_rc 3 "$SVCCTL" --status
+has "$T/err" "services.conf"
+t "CERTKIT_REGISTRY names the registry"
+CERTKIT_REGISTRY=$REG expect_rc 0 "$SVCCTL" --list
+
+finish

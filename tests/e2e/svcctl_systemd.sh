@@ -1,0 +1,81 @@
+#!/bin/sh
+# svcctl's systemd backend, driven through a stub systemctl on PATH that
+# records its calls and keeps each unit's ActiveState in a file.
+. "$top_srcdir/tests/lib.sh"
+
+W=$T/w
+mkdir -p "$W/bin" "$W/state"
+REG=$W/services.conf
+CALLS=$W/calls
+cat >"$W/bin/systemctl" <<EOF
+#!/bin/sh
+# stub: systemctl VERB [OPT] -- UNIT
+echo "\$*" >>$CALLS
+verb=\$1; shift
+while [ \$# -gt 0 ] && [ "\$1" != -- ]; do shift; done
+unit=\$2
+case \$verb in
+start)	case \$unit in broken.service) echo failed ;; slow.service) echo activating ;; *) echo active ;; esac >$W/state/\$unit ;;
+stop)	echo inactive >$W/state/\$unit ;;
+kill)	echo inactive >$W/state/\$unit ;;
+is-active)
+	s=\$(cat $W/state/\$unit 2>/dev/null || echo inactive)
+	echo "\$s"
+	[ "\$s" = active ] ;;
+*)	exit 1 ;;
+esac
+EOF
+chmod +x "$W/bin/systemctl"
+PATH=$W/bin:$PATH
+export PATH
+
+cat >"$REG" <<EOF
+[registry]
+backend = systemd
+settle = 50ms
+poll = 20ms
+
+[service vmafdd]
+start = unused by the systemd backend
+core = yes
+
+[service vmdird]
+start = unused
+requires = vmafdd
+unit = vmware-vmdird.service
+core = yes
+
+[service broken]
+start = unused
+startup = manual
+start_timeout = 500ms
+EOF
+S() { "$SVCCTL" -r "$REG" "$@"; }
+
+t "systemd: start --all"
+expect_rc 0 S --start --all
+has "$T/out" "Successfully started service vmdird"
+has "$CALLS" "start --no-block -- vmafdd.service"
+has "$CALLS" "start --no-block -- vmware-vmdird.service"
+t "systemd: vmafdd started before vmdird"
+eq "$(grep '^start' "$CALLS" | tr '\n' '|')" "start --no-block -- vmafdd.service|start --no-block -- vmware-vmdird.service|"
+t "systemd: status from is-active"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Running:
+ vmafdd vmdird
+Stopped:
+ broken"
+t "systemd: a unit that fails is reported with the journalctl hint"
+expect_rc 1 S --start broken
+has "$T/err" "see journalctl -u broken.service"
+t "systemd: stop --all, dependents first"
+: >"$CALLS"
+expect_rc 0 S --stop --all
+eq "$(grep '^stop' "$CALLS" | tr '\n' '|')" "stop --no-block -- vmware-vmdird.service|stop --no-block -- vmafdd.service|"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Stopped:
+ vmafdd vmdird broken"
+t "systemd: no pidfiles are written"
+eq "$(find "$CERTKIT_ROOT" -name '*.pid' | wc -l | tr -d ' ')" "0"
+
+finish
