@@ -30,13 +30,14 @@ t "describes replace"; has "$T/out" "atomically replace"
 t "usage lists every command"; run "$VECS" help; eq "$(grep -c '^	' "$T/out")" 15
 # every option of the usage is in the man page and in each command's --help
 MAN="$top_srcdir/man/vecs.1"
-for o in $(grep -o -- '-[-a-z0-9]*' "$T/out" | sort -u); do
+opts_of() { grep -oE -- '(^|[ [])--?[a-z0-9-]+' | tr -d ' [' | sort -u; }
+for o in $(opts_of <"$T/out"); do
 	t "man page has $o"; has "$MAN" "Fl ${o#-}"
 done
 grep '^	[a-z]' "$T/out" | while read -r g v rest; do
 	case $g in help) continue;; force-refresh) v="";; esac
 	"$VECS" $g $v --help >"$T/h" 2>&1
-	for o in $(echo "$rest" | grep -o -- '-[-a-z0-9]*'); do grep -q -- "^  $o" "$T/h" || echo "$g $v: --help lacks $o"; done
+	for o in $(echo "$rest" | opts_of); do grep -q -- "^  $o" "$T/h" || echo "$g $v: --help lacks $o"; done
 done >"$T/helpcheck"
 t "every command's --help describes each of its options"; eq "$(cat "$T/helpcheck")" ""
 
