@@ -56,5 +56,5 @@ text() { "$OPENSSL" x509 -in "$1" -noout -text >"$T/text" 2>&1; }
 # ext_order FILE: the X509v3 extension names of a cert, one line, in order
 ext_order() {
 	"$OPENSSL" x509 -in "$1" -noout -text | sed -n 's/^ *X509v3 \(.*\):\( critical\)\{0,1\} *$/\1/p' |
-	    tr '\n' ';'
+	    grep -v '^extensions$' | tr '\n' ';'
 }
