@@ -663,7 +663,7 @@ static int
 policy(struct ck_ca *ca, const struct request *rq, unsigned int flags)
 {
 	const X509_NAME *subj = rq->subject;
-	int n, ndns = 0, crit, idx, multisan, r, bits;
+	int n, ndns = 0, crit, multisan, r, bits;
 	GENERAL_NAMES *gens = NULL;
 	BASIC_CONSTRAINTS *bc = NULL;
 	ASN1_BIT_STRING *ku = NULL;
@@ -694,7 +694,12 @@ policy(struct ck_ca *ca, const struct request *rq, unsigned int flags)
 			    "pass --allow-wildcard to permit it", ASN1_STRING_length(s),
 			    (const char *)ASN1_STRING_get0_data(s));
 	}
-	gens = X509V3_get_d2i(rq->exts, NID_subject_alt_name, &crit, &idx);
+	/* A duplicated or undecodable extension would hide its content from
+	 * the rules below (X509V3_get_d2i gives NULL with crit -2 or >= 0). */
+	gens = X509V3_get_d2i(rq->exts, NID_subject_alt_name, &crit, NULL);
+	if (gens == NULL && crit != -1)
+		return ck_errf(CK_E_CSR_FIELD, "the request's subjectAltName extension is "
+		    "%s", crit == -2 ? "repeated" : "malformed");
 	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		int type;
@@ -721,8 +726,18 @@ policy(struct ck_ca *ca, const struct request *rq, unsigned int flags)
 		}
 	}
 	if (!(flags & CK_SIGN_ALLOW_CA)) {
-		bc = X509V3_get_d2i(rq->exts, NID_basic_constraints, &crit, &idx);
-		ku = X509V3_get_d2i(rq->exts, NID_key_usage, &crit, &idx);
+		bc = X509V3_get_d2i(rq->exts, NID_basic_constraints, &crit, NULL);
+		if (bc == NULL && crit != -1) {
+			r = ck_errf(CK_E_CSR_FIELD, "the request's basicConstraints extension is "
+			    "%s", crit == -2 ? "repeated" : "malformed");
+			goto out;
+		}
+		ku = X509V3_get_d2i(rq->exts, NID_key_usage, &crit, NULL);
+		if (ku == NULL && crit != -1) {
+			r = ck_errf(CK_E_CSR_FIELD, "the request's keyUsage extension is %s",
+			    crit == -2 ? "repeated" : "malformed");
+			goto out;
+		}
 		if (bc != NULL && bc->ca) {
 			r = ck_errf(CK_E_POLICY, "rule 'no subordinate CA' refused a request "
 			    "with basicConstraints CA:TRUE: pass --allow-ca to permit it");

@@ -436,6 +436,32 @@ START_TEST(t_policy_rules)
 		X509_REQ_sign(req, kint, EVP_sha256());
 		ck_assert_int_eq(ck_ca_sign_req(ca, req, &o, &x, NULL), CK_E_POLICY);
 		ck_assert(strstr(ck_err_detail(), "subordinate CA") != NULL);
+		/* two SAN extensions could hide a wildcard from the rules */
+		{
+			STACK_OF(X509_EXTENSION) *e2 = NULL;
+			GENERAL_NAMES *g1 = GENERAL_NAMES_new(), *g2 = GENERAL_NAMES_new();
+			X509_REQ *r2 = X509_REQ_new();
+			GENERAL_NAME *n1 = GENERAL_NAME_new(), *n2 = GENERAL_NAME_new();
+			ASN1_IA5STRING *s1 = ASN1_IA5STRING_new(), *s2 = ASN1_IA5STRING_new();
+			ASN1_STRING_set(s1, "ok.example.com", -1);
+			ASN1_STRING_set(s2, "*.example.com", -1);
+			GENERAL_NAME_set0_value(n1, GEN_DNS, s1);
+			GENERAL_NAME_set0_value(n2, GEN_DNS, s2);
+			sk_GENERAL_NAME_push(g1, n1);
+			sk_GENERAL_NAME_push(g2, n2);
+			ck_ext_push_san(&e2, g1);
+			ck_ext_push_san(&e2, g2);
+			X509_REQ_set_subject_name(r2, n);
+			X509_REQ_set_pubkey(r2, kleaf);
+			X509_REQ_add_extensions(r2, e2);
+			X509_REQ_sign(r2, kleaf, EVP_sha256());
+			ck_assert_int_eq(ck_ca_sign_req(ca, r2, &o, &x, NULL), CK_E_CSR_FIELD);
+			ck_assert(strstr(ck_err_detail(), "repeated") != NULL);
+			ck_exts_free(e2);
+			GENERAL_NAMES_free(g1);
+			GENERAL_NAMES_free(g2);
+			X509_REQ_free(r2);
+		}
 		/* a tampered request fails its self-signature check */
 		X509_REQ_set_pubkey(req, kleaf);
 		ck_assert_int_eq(ck_ca_sign_req(ca, req, &o, &x, NULL), CK_E_CSR_FIELD);
