@@ -1,0 +1,128 @@
+#!/bin/sh
+# certool_errors.sh: what a failing command leaves behind (nothing), how
+# outputs are written (atomically, keys 0600, never through a symlink), and
+# that a damaged or missing VMCA store fails cleanly.
+. "$top_srcdir/tests/e2e/certool_lib.sh"
+
+# leftovers DIR: no temporary files of ours in DIR
+leftovers() {
+	if ls -a "$1" | grep -q -e '\.certool-new' -e '\.tmp'; then fail "temporary files left in $1: $(ls -a "$1" | tr '\n' ' ')"; else ok; fi
+}
+
+succeeds "$CERTOOL" --selfca --config=ca.cfg
+R="$VMCA_DATA_DIR/root.cer"
+"$CERTOOL" --genkey --privkey=k >/dev/null
+cp "$R" root-before.pem
+
+t "an output through a symbolic link is refused; the target is untouched"
+echo "precious" >target
+ln -s target link.crt
+fails 5 "$CERTOOL" --gencert --privkey=k --cert=link.crt --config=host.cfg
+has "$T/err" "symbolic link"
+eq "$(cat target)" "precious"
+[ -L link.crt ] && ok || fail "link replaced"
+ln -s target link.key
+fails 5 "$CERTOOL" --genkey --privkey=link.key
+eq "$(cat target)" "precious"
+leftovers .
+
+t "a directory as output: 5"
+mkdir adir
+fails 5 "$CERTOOL" --gencert --privkey=k --cert=adir --config=host.cfg
+leftovers .
+
+t "an output in a missing directory: 2, and no other output of the set is left"
+fails 2 "$CERTOOL" --gencsr --privkey=new.key --pubkey=nodir/new.pub --csrfile=new.csr --config=host.cfg
+absent new.key
+absent new.csr
+fails 2 "$CERTOOL" --genkey --privkey=new.key --pubkey=nodir/new.pub
+absent new.key
+fails 2 "$CERTOOL" --genselfcacert --outcert=nodir/s.crt --outprivkey=s.key --config=host.cfg
+absent s.key
+fails 2 "$CERTOOL" --gencert --privkey=k --cert=leaf.crt --chain=nodir/chain.pem --config=host.cfg
+absent leaf.crt
+fails 2 "$CERTOOL" --getrootca --cert=nodir/r.pem
+hasnt "$T/out" "Certificate written to file"
+fails 2 "$CERTOOL" --getcrl --crl=nodir/x.crl
+leftovers .
+
+t "one path for two outputs: 70003, nothing written"
+fails 70003 "$CERTOOL" --genkey --privkey=same --pubkey=same
+absent same
+fails 70003 "$CERTOOL" --gencert --privkey=k --cert=same --chain=same --config=host.cfg
+absent same
+
+t "an existing output is replaced atomically; a key becomes 0600 whatever it was"
+echo old >out.key
+chmod 644 out.key
+ino_before=$(stat -c %i out.key)
+succeeds "$CERTOOL" --genkey --privkey=out.key
+mode out.key 600
+eq "$(head -1 out.key)" "-----BEGIN PRIVATE KEY-----"
+[ "$(stat -c %i out.key)" != "$ino_before" ] && ok || fail "written in place"
+echo old >out.crt
+succeeds "$CERTOOL" --gencert --privkey=k --cert=out.crt --config=host.cfg
+run "$OPENSSL" verify -CAfile "$R" out.crt
+eq "$rc" 0
+leftovers .
+
+t "a failing gencert leaves an existing --cert untouched"
+echo keep >keep.crt
+fails 70061 "$CERTOOL" --gencert --privkey=k --cert=keep.crt --config=host.cfg --Hostname='*.x.com'
+eq "$(cat keep.crt)" "keep"
+
+t "failures leave the VMCA as it was"
+same "$R" root-before.pem
+ls "$VMCA_DATA_DIR" >"$T/ls"
+hasnt "$T/ls" "root.cer.0"
+leftovers "$VMCA_DATA_DIR"
+
+t "a damaged index: gencert fails cleanly (70101), writes no certificate"
+cp "$VMCA_DATA_DIR/certs.mdb" certs.good
+dd if=/dev/urandom of="$VMCA_DATA_DIR/certs.mdb" bs=4096 count=2 conv=notrunc 2>/dev/null
+fails 70101 "$CERTOOL" --gencert --privkey=k --cert=dmg.crt --config=host.cfg
+has "$T/err" "certs.mdb"
+absent dmg.crt
+fails 70101 "$CERTOOL" --status --cert=out.crt
+cp certs.good "$VMCA_DATA_DIR/certs.mdb"
+succeeds "$CERTOOL" --status --cert=out.crt
+has "$T/out" "Certificate : ACTIVE"
+
+t "a damaged VMCA key / root: 70000 with the file named"
+cp "$VMCA_DATA_DIR/privatekey.pem" key.good
+echo garbage >"$VMCA_DATA_DIR/privatekey.pem"
+fails 70000 "$CERTOOL" --gencert --privkey=k --cert=dk.crt --config=host.cfg
+has "$T/err" "privatekey.pem"
+absent dk.crt
+cp key.good "$VMCA_DATA_DIR/privatekey.pem"
+"$CERTOOL" --genkey --privkey=other.key >/dev/null
+cp other.key "$VMCA_DATA_DIR/privatekey.pem"
+fails 70000 "$CERTOOL" --gencert --privkey=k --cert=dk.crt --config=host.cfg
+has "$T/err" "does not match"
+absent dk.crt
+cp key.good "$VMCA_DATA_DIR/privatekey.pem"
+echo garbage >"$R"
+fails 70000 "$CERTOOL" --gencert --privkey=k --cert=dk.crt --config=host.cfg
+has "$T/err" "root.cer"
+absent dk.crt
+cp root-before.pem "$R"
+succeeds "$CERTOOL" --gencert --privkey=k --cert=dk.crt --config=host.cfg
+
+t "an encrypted key without a password: 70009 / 70065, no prompt even on a tty-less run"
+printf 'pw\n' >pw
+"$CERTOOL" --genkey --privkey=enc.key --password-file=pw >/dev/null
+fails 70009 "$CERTOOL" --gencert --privkey=enc.key --cert=e.crt --config=host.cfg
+absent e.crt
+fails 70065 "$CERTOOL" --gencsrfromcert --cert=out.crt --privkey=enc.key --csrfile=e.csr
+absent e.csr
+succeeds "$CERTOOL" --gencsrfromcert --cert=out.crt --privkey=enc.key --csrfile=e.csr --password-file=pw
+present e.csr
+
+t "the first failing command stops a multi-command run"
+run "$CERTOOL" --gencert --privkey=/nonexistent --cert=m.crt --config=host.cfg --getrootca
+eq "$rc" 2
+hasnt "$T/out" "Certificate:"
+eq "$(grep -c "Status :" "$T/out")" 1
+
+leftovers .
+finish
