@@ -45,9 +45,15 @@ write_issued(struct ctx *c, const char *certpath, X509 *leaf, STACK_OF(X509) *ch
 	size_t llen, clen = 0;
 	int r, code;
 
+	/* an empty chain (a root VMCA) is an empty string, not an empty
+	 * PEM conversion */
 	if ((r = ck_cert_to_pem(leaf, &lpem, &llen)) != 0 ||
-	    (chain != NULL && (r = ck_certs_to_pem(chain, &cpem, &clen)) != 0)) {
+	    (sk_X509_num(chain) > 0 && (r = ck_certs_to_pem(chain, &cpem, &clen)) != 0)) {
 		code = fail(r, certpath);
+		goto out;
+	}
+	if (cpem == NULL && (cpem = strdup("")) == NULL) {
+		code = fail(CK_E_NOMEM, NULL);
 		goto out;
 	}
 	if (c->val[O_CHAIN] != NULL) {
