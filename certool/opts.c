@@ -19,8 +19,8 @@ static const char *const group_titles[G_NGROUPS] = {
 	"certool.cfg keys, also accepted as options; the command line wins (--help=config)",
 	"Files (--help=files)",
 	"Other options (--help=options)",
-	"Connection options: accepted for compatibility; only the local node is served "
-	    "(--help=connection)",
+	("Connection options: accepted for compatibility; only the local node is served "
+	    "(--help=connection)"),
 };
 
 const struct opt opts[O_NOPTS] = {
