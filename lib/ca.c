@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <lmdb.h>
@@ -393,6 +395,8 @@ not_ca_reason(X509 *x)
 	return "X509_check_ca refused it";
 }
 
+static int fmt_time(const ASN1_TIME *t, char *buf, size_t len);
+
 static char *
 name_str(const X509_NAME *n, char *buf, size_t len)
 {
@@ -435,6 +439,17 @@ ck_ca_validate(STACK_OF(X509) *chain, EVP_PKEY *key)
 		ERR_clear_error();
 		return ck_errf(CK_E_CHAIN_INCOMPLETE, "the root (%s) is not correctly "
 		    "self-signed", name_str(X509_get_subject_name(last), a, sizeof(a)));
+	}
+	/* VMware accepts an expired chain and then signs certificates that
+	 * can never verify; refuse it here. */
+	for (int i = 0; i < n; i++) {
+		X509 *x = sk_X509_value(chain, i);
+		time_t now = (time_t)ck_now();
+		if (X509_cmp_time(X509_get0_notAfter(x), &now) < 0) {
+			fmt_time(X509_get0_notAfter(x), b, sizeof(b));
+			return ck_errf(CK_E_TIME, "certificate %d (%s) expired on %s", i + 1,
+			    name_str(X509_get_subject_name(x), a, sizeof(a)), b);
+		}
 	}
 	first = sk_X509_value(chain, 0);
 	if (X509_check_ca(first) != 1)
@@ -511,9 +526,9 @@ out:
 int
 ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key)
 {
-	char *certpem = NULL, *keypem = NULL, *cpath = NULL, *kpath = NULL;
+	char *certpem = NULL, *keypem = NULL, *cpath = NULL, *kpath = NULL, *lpath = NULL;
 	size_t clen, klen;
-	int r;
+	int r, lockfd = -1;
 
 	if ((r = ck_ca_validate(chain, key)) != 0)
 		return r;
@@ -526,6 +541,16 @@ ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key)
 	}
 	if ((r = ck_mkdir_p(ca->dir, 0700)) != 0)
 		goto out;
+	/* one installer at a time, so two rotations cannot interleave */
+	if ((lpath = cajoin(ca, "install.lock")) == NULL) {
+		r = CK_E_NOMEM;
+		goto out;
+	}
+	if ((lockfd = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    flock(lockfd, LOCK_EX) != 0) {
+		r = ck_errf(ck_errno(errno), "%s: %s", lpath, strerror(errno));
+		goto out;
+	}
 	if ((r = rotate(ca, KEY_FILE)) != 0 || (r = rotate(ca, ROOT_FILE)) != 0)
 		goto out;
 	if ((r = ck_file_write(kpath, keypem, klen, 0600, 0)) != 0)
@@ -540,6 +565,9 @@ ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key)
 	}
 	r = load_root(ca);
 out:
+	if (lockfd >= 0)
+		close(lockfd);	/* releases the lock */
+	free(lpath);
 	free(kpath);
 	free(cpath);
 	if (keypem != NULL)

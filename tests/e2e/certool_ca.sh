@@ -179,6 +179,12 @@ t "rootca with an RSA-1024 CA: 70015, nothing written"
 "$OPENSSL" req -x509 -new -key small.key -subj /CN=small -days 30 -addext "basicConstraints=critical,CA:TRUE" -out small.crt 2>/dev/null
 fails 70015 "$CERTOOL" --rootca --cert=small.crt --privkey=small.key
 same "$R" root-now.pem
+t "rootca with an expired CA: 70002 (VMware accepts it), nothing written"
+run env CERTKIT_FAKE_NOW=$(($(date +%s) - 4000 * 86400)) "$CERTOOL" --genselfcacert --outcert=old.crt --outprivkey=old.key --config=host.cfg
+eq "$rc" 0
+fails 70002 "$CERTOOL" --rootca --cert=old.crt --privkey=old.key
+has "$T/err" "expired"
+same "$R" root-now.pem
 t "rootca: missing file 2, file without certs 11, missing options 70003"
 fails 2 "$CERTOOL" --rootca --cert=/nonexistent.crt --privkey=n.key
 fails 11 "$CERTOOL" --rootca --cert=host.cfg --privkey=n.key

@@ -236,6 +236,20 @@ START_TEST(t_validate)
 	ck_assert_int_eq(ck_ca_validate(sk, kint), CK_E_NOT_CA);
 	ck_assert(strstr(ck_err_detail(), "CA:FALSE") != NULL);
 	sk_X509_pop_free(sk, X509_free);
+	{
+		/* an expired CA is refused */
+		char buf[32];
+		X509 *old;
+		snprintf(buf, sizeof(buf), "%lld", (long long)(ck_now() - 4000LL * 86400));
+		setenv("CERTKIT_FAKE_NOW", buf, 1);
+		old = make_root("Old", kint, 0);
+		unsetenv("CERTKIT_FAKE_NOW");
+		sk = chain_of(old, NULL);
+		ck_assert_int_eq(ck_ca_validate(sk, kint), CK_E_TIME);
+		ck_assert(strstr(ck_err_detail(), "expired") != NULL);
+		sk_X509_pop_free(sk, X509_free);
+		X509_free(old);
+	}
 	sk = chain_of(inter, root);
 	ck_assert_int_eq(ck_ca_validate(sk, kleaf), CK_E_KEY_MISMATCH);
 	ck_assert_int_eq(ck_ca_validate(sk, kec), CK_E_KEY);
