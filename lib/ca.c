@@ -890,6 +890,60 @@ out:
 	return r;
 }
 
+/*
+ * X509_set_pubkey() on a provider key runs the OpenSSL 3 encoder chain,
+ * whose first use costs more than the signature.  For RSA we hand it a
+ * key decoded from RSAPublicKey DER instead, which encodes directly.
+ * Falls back to the plain call for anything else.
+ */
+static int
+set_pubkey(X509 *x, EVP_PKEY *pub)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	ASN1_SEQUENCE_ANY *seq = NULL;
+	ASN1_TYPE *tn = NULL, *te = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *k = NULL;
+	int len, ok = 0;
+
+	if (ck_key_is_rsa(pub) && EVP_PKEY_get_bn_param(pub, "n", &n) &&
+	    EVP_PKEY_get_bn_param(pub, "e", &e) && (seq = sk_ASN1_TYPE_new_null()) != NULL &&
+	    (tn = ASN1_TYPE_new()) != NULL && (te = ASN1_TYPE_new()) != NULL) {
+		ASN1_INTEGER *in = BN_to_ASN1_INTEGER(n, NULL), *ie = BN_to_ASN1_INTEGER(e, NULL);
+		if (in != NULL && ie != NULL) {
+			ASN1_TYPE_set(tn, V_ASN1_INTEGER, in);
+			ASN1_TYPE_set(te, V_ASN1_INTEGER, ie);
+			in = ie = NULL;
+			if (sk_ASN1_TYPE_push(seq, tn)) {
+				tn = NULL;
+				if (sk_ASN1_TYPE_push(seq, te)) {
+					te = NULL;
+					if ((len = i2d_ASN1_SEQUENCE_ANY(seq, &der)) > 0) {
+						p = der;
+						k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
+					}
+				}
+			}
+		}
+		ASN1_INTEGER_free(in);
+		ASN1_INTEGER_free(ie);
+	}
+	if (k != NULL && EVP_PKEY_eq(k, pub) == 1)
+		ok = X509_set_pubkey(x, k);
+	ERR_clear_error();
+	if (!ok)
+		ok = X509_set_pubkey(x, pub);
+	EVP_PKEY_free(k);
+	OPENSSL_free(der);
+	ASN1_TYPE_free(tn);
+	ASN1_TYPE_free(te);
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	BN_free(n);
+	BN_free(e);
+	return ok;
+}
+
 /* root.cer minus its final self-signed root. */
 static int
 send_chain(struct ck_ca *ca, STACK_OF(X509) **out)
@@ -966,7 +1020,7 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 	if (!X509_set_version(x, X509_VERSION_3) || (r = set_serial(x)) != 0 ||
 	    !X509_set_subject_name(x, rq->subject) ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
-	    !X509_set_pubkey(x, rq->pub) ||
+	    !set_pubkey(x, rq->pub) ||
 	    !ASN1_TIME_adj(X509_getm_notBefore(x), nb, 0, 0) ||
 	    !ASN1_TIME_adj(X509_getm_notAfter(x), nb, days, 0)) {
 		r = r ? r : ck_errssl(CK_E_CRYPTO, "X509_set_subject_name");
