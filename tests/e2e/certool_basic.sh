@@ -28,6 +28,8 @@ expect_rc 0 "$CERTOOL" --help=files
 has "$T/out" "--chain="
 expect_rc 0 "$CERTOOL" --help=options
 has "$T/out" "--password-file="
+expect_rc 0 "$CERTOOL" --help=connection
+has "$T/out" "--server=HOST"
 t "2: every option of --help is in the man page"
 "$CERTOOL" --help >"$T/help"
 for o in $(sed -n 's/^  --\([A-Za-z0-9-]*\).*/\1/p' "$T/help"); do

@@ -72,6 +72,17 @@ succeeds "$CERTOOL" --gencert --privkey=k --cert=c15 --config=host.cfg --Name=ov
 "$OPENSSL" x509 -in c15 -noout -subject >"$T/s"
 has "$T/s" "CN = override, C = DE, ST = CA"
 
+t "15: every certool.cfg key as an option, over an empty file"
+: >empty.cfg
+succeeds "$CERTOOL" --gencert --privkey=k --cert=c15b --config=empty.cfg --Name=cli \
+    --DomainComponent=corp.local --Country=FR --State=IDF --Locality=Paris \
+    --Organization=Acme --OrgUnit=Ops --Email=ops@corp.local --IPAddress=192.0.2.1 \
+    --Hostname=cli.corp.local
+"$OPENSSL" x509 -in c15b -noout -subject >"$T/s"
+has "$T/s" "CN = cli, DC = corp, DC = local, C = FR, ST = IDF, L = Paris, O = Acme, OU = Ops"
+"$OPENSSL" x509 -in c15b -noout -text >"$T/text"
+has "$T/text" "email:ops@corp.local, IP Address:192.0.2.1, DNS:cli.corp.local"
+
 t "16: two OUs, DomainComponent split after CN, fixed order whatever the file order"
 cat >multi.cfg <<'EOF'
 OrgUnit = A,B
