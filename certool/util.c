@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,6 +311,28 @@ out_free(struct outset *o)
  * symlinks), and only when all are there are they renamed into place, so
  * a failure leaves neither new files nor half of a set behind.
  */
+/* fsync the directory holding path, so a rename into it is durable. */
+static void
+sync_dir_of(const char *path)
+{
+	char *d = strdup(path), *slash;
+	int fd;
+
+	if (d == NULL)
+		return;
+	slash = strrchr(d, '/');
+	if (slash == d)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	fd = open(slash != NULL ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(d);
+}
+
 int
 out_commit(struct outset *o)
 {
@@ -317,6 +340,15 @@ out_commit(struct outset *o)
 	struct stat st;
 	int r = 0, i, code = 0;
 
+	/* one file: ck_file_write is already atomic and durable */
+	if (o->n == 1) {
+		if (lstat(o->f[0].path, &st) == 0 && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)))
+			return failx(E_ACCESS_DENIED, "%s: refusing to write over a %s",
+			    o->f[0].path, S_ISLNK(st.st_mode) ? "symbolic link" : "directory");
+		if ((r = ck_file_write(o->f[0].path, o->f[0].data, o->f[0].len, o->f[0].mode, 0)) != 0)
+			return fail(r, o->f[0].path);
+		return 0;
+	}
 	for (i = 0; i < o->n; i++) {
 		for (int j = 0; j < i; j++)
 			if (strcmp(o->f[i].path, o->f[j].path) == 0) {
@@ -348,6 +380,8 @@ out_commit(struct outset *o)
 				(void)unlink(o->f[j].path);
 			goto out;
 		}
+	for (i = 0; i < o->n; i++)
+		sync_dir_of(o->f[i].path);
 out:
 	for (i = 0; i < o->n; i++) {
 		if (tmp[i] != NULL && code != 0)
