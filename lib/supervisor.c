@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct svcrt {
 	long probe_t0;
 	pid_t stop_pid;		/* running stop command, or 0 */
 	off_t log_off;		/* log size before this start */
+	int launch_fd;		/* pipe from a launch in flight, or -1 */
 	int rc;
 	char *msg;
 };
@@ -85,6 +87,22 @@ sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+/*
+ * Sleep up to ms, waking early when a child (a command probe, a stop
+ * command) exits, so its result is seen at once.  SIGCHLD is blocked by
+ * the caller for the duration of the operation.
+ */
+static void
+wait_tick(long ms)
+{
+	sigset_t set;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigtimedwait(&set, NULL, &ts);
 }
 
 static void
@@ -332,10 +350,8 @@ static int
 bi_launch(struct ck_sup *sup, size_t i)
 {
 	const struct ck_service *s = &sup->reg->svc[i];
-	static const char *const stages[] = { "", "setpgid", "open /dev/null", "chdir",
-		"getpwnam", "setuid", "write pidfile", "exec /bin/sh" };
 	char *logpath = NULL, *pidpath = NULL, hdr[256], ts[32];
-	int logfd = -1, pfd[2] = { -1, -1 }, r, msg[2], st;
+	int logfd = -1, pfd[2] = { -1, -1 }, r, st;
 	pid_t a;
 	ssize_t n;
 	struct stat sb;
@@ -388,15 +404,18 @@ bi_launch(struct ck_sup *sup, size_t i)
 	pfd[1] = -1;
 	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
 		;
-	do
-		n = read(pfd[0], msg, sizeof(msg));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(msg)) {
-		int stage = msg[0] >= 0 && msg[0] < 8 ? msg[0] : 0;
-		r = ck_errf(CK_E_SERVICE, "%s for service %s failed: %s", stages[stage], s->name,
-		    strerror(msg[1]));
+	/*
+	 * The grandchild reports a failure before exec through the pipe;
+	 * EOF means exec happened.  Launches do not wait for it one by one:
+	 * the poll loop reads the pipe (launch_check), so a whole level of
+	 * services is launched at once.
+	 */
+	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) != 0) {
+		r = ck_errf(CK_E_IO, "fcntl: %s", strerror(errno));
 		goto out;
 	}
+	sup->rt[i].launch_fd = pfd[0];
+	pfd[0] = -1;
 	r = 0;
 out:
 	if (pfd[0] >= 0)
@@ -478,29 +497,61 @@ static const struct ck_backend backend_builtin = {
 static pid_t
 spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid)
 {
-	pid_t p = fork();
-	char buf[32];
-	int fd;
+	/*
+	 * posix_spawn (vfork-like in glibc) rather than fork: probes run many
+	 * times a second while a level of services starts, and copying our
+	 * page tables for each one costs more than the probe itself.
+	 */
+	extern char **environ;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	char **envp = NULL, *svc = NULL, *pidv = NULL;
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
+	size_t ne = 0, k = 0;
+	pid_t p = -1;
+	int e;
 
-	if (p != 0)
-		return p;
-	setpgid(0, 0);
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0 && chdir("/") != 0)
-		_exit(126);
-	setenv("CK_SERVICE", s->name, 1);
+	while (environ[ne] != NULL)
+		ne++;
+	if ((envp = calloc(ne + 3, sizeof(char *))) == NULL)
+		return -1;
+	for (size_t i = 0; i < ne; i++)
+		if (strncmp(environ[i], "CK_SERVICE=", 11) != 0 && strncmp(environ[i], "CK_PID=", 7) != 0)
+			envp[k++] = environ[i];
+	if ((svc = ck_asprintf("CK_SERVICE=%s", s->name)) == NULL)
+		goto out;
+	envp[k++] = svc;
 	if (svcpid > 0) {
-		snprintf(buf, sizeof(buf), "%ld", (long)svcpid);
-		setenv("CK_PID", buf, 1);
+		if ((pidv = ck_asprintf("CK_PID=%ld", (long)svcpid)) == NULL)
+			goto out;
+		envp[k++] = pidv;
 	}
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	_exit(127);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigfillset(&dfl);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addchdir_np(&fa, s->dir ? s->dir : ck_path(CK_PATH_RUN));
+	e = posix_spawn(&p, "/bin/sh", &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (e != 0) {
+		errno = e;
+		p = -1;
+	}
+out:
+	free(pidv);
+	free(svc);
+	free(envp);
+	return p;
 }
 
 int
@@ -519,6 +570,9 @@ ck_sup_run(char *const argv[], char *out, size_t outsz)
 		return -1;
 	}
 	if (p == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(pfd[1], 1);
 		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 			dup2(fd, 0);
@@ -596,6 +650,40 @@ ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines)
 	return res;
 }
 
+/*
+ * 1 while the launch of service i is still in flight, 0 once the service
+ * exec'd (or for backends without a launch pipe), CK_E_SERVICE (message
+ * set) if it failed before exec.
+ */
+static int
+launch_check(struct ck_sup *sup, size_t i, int block)
+{
+	static const char *const stages[] = { "", "setpgid", "open /dev/null", "chdir",
+		"getpwnam", "setuid", "write pidfile", "exec /bin/sh" };
+	struct svcrt *rt = &sup->rt[i];
+	int msg[2];
+	ssize_t n;
+
+	if (rt->launch_fd < 0)
+		return 0;
+	if (block)
+		fcntl(rt->launch_fd, F_SETFL, 0);
+	do
+		n = read(rt->launch_fd, msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 1;
+	close(rt->launch_fd);
+	rt->launch_fd = -1;
+	if (n == (ssize_t)sizeof(msg)) {
+		int stage = msg[0] >= 0 && msg[0] < 8 ? msg[0] : 0;
+		set_msg(sup, i, CK_E_SERVICE, "%s for service %s failed: %s", stages[stage],
+		    sup->reg->svc[i].name, strerror(msg[1]));
+		return CK_E_SERVICE;
+	}
+	return 0;
+}
+
 /* --- probes -------------------------------------------------------------------- */
 
 /*
@@ -634,6 +722,9 @@ probe(struct ck_sup *sup, size_t i, int sync)
 		}
 	case CK_PROBE_CMD:
 		if (rt->probe_pid == 0) {
+			/* one probe per poll interval, each started as soon as allowed */
+			if (!sync && rt->probe_t0 != 0 && now_ms() - rt->probe_t0 < sup->reg->poll_ms)
+				return 0;
 			rt->probe_pid = spawn_sh(s, s->probe_arg, 0);
 			rt->probe_t0 = now_ms();
 			if (rt->probe_pid < 0) {
@@ -687,6 +778,8 @@ ck_sup_open(struct ck_registry *reg, struct ck_sup **out)
 		free(sup);
 		return ck_errf(CK_E_NOMEM, "out of memory");
 	}
+	for (size_t i = 0; i < reg->n; i++)
+		sup->rt[i].launch_fd = -1;
 	sup->reg = reg;
 	sup->be = reg->backend == CK_BACKEND_SYSTEMD ? &ck_backend_systemd : &backend_builtin;
 	*out = sup;
@@ -701,6 +794,8 @@ ck_sup_close(struct ck_sup *sup)
 	for (size_t i = 0; i < sup->reg->n; i++) {
 		probe_cancel(sup, i);
 		free(sup->rt[i].msg);
+		if (sup->rt[i].launch_fd >= 0)
+			close(sup->rt[i].launch_fd);
 	}
 	free(sup->rt);
 	free(sup);
@@ -743,7 +838,10 @@ reset_rt(struct ck_sup *sup)
 	for (size_t i = 0; i < sup->reg->n; i++) {
 		probe_cancel(sup, i);
 		free(sup->rt[i].msg);
+		if (sup->rt[i].launch_fd >= 0)
+			close(sup->rt[i].launch_fd);
 		memset(&sup->rt[i], 0, sizeof(sup->rt[i]));
+		sup->rt[i].launch_fd = -1;
 	}
 }
 
@@ -773,8 +871,12 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 	size_t n = reg->n, active;
 	int aborted = 0, first_fail = -1, r;
 	char why[256];
+	sigset_t chld, oldmask;
 
 	reset_rt(sup);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &oldmask);
 	/* the wanted services and, transitively, what they require */
 	for (size_t k = n; k-- > 0;) {
 		size_t i = (size_t)reg->order[k];
@@ -787,6 +889,61 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 	for (;;) {
 		long now = now_ms();
 		active = 0;
+		for (size_t k = 0; k < n; k++) {
+			size_t i = (size_t)reg->order[k];
+			struct svcrt *rt = &sup->rt[i];
+			const struct ck_service *s = &reg->svc[i];
+			enum st before = rt->st;
+
+			now = now_ms();
+			if (rt->st == S_STARTING && (r = launch_check(sup, i, 0)) != 0) {
+				if (r > 0) {
+					active++;
+					continue;	/* still launching */
+				}
+				rt->st = S_FAILED;
+				emit(sup, CK_EV_FAIL, i, rt->msg);
+			}
+			if (rt->st == S_STARTING) {
+				active++;
+				if (!sup->be->alive(sup, i)) {
+					fail_with_tail(sup, i, "exited before it became ready");
+				} else if (probe(sup, i, 0)) {
+					rt->st = S_SETTLING;
+					rt->tready = now;
+				} else if (now - rt->t0 > s->start_timeout_ms) {
+					snprintf(why, sizeof(why), "did not become ready within %.1f s (probe %s)",
+					    (double)s->start_timeout_ms / 1000, s->probe == CK_PROBE_PID ? "pid" :
+					    s->probe == CK_PROBE_TCP ? "tcp" : s->probe == CK_PROBE_TLS ? "tls" :
+					    s->probe == CK_PROBE_CMD ? "cmd" : "file");
+					fail_with_tail(sup, i, why);
+				}
+			}
+			if (rt->st == S_SETTLING) {
+				if (!sup->be->alive(sup, i)) {
+					if (s->probe == CK_PROBE_PID)
+						snprintf(why, sizeof(why), "exited %ld ms after it was started",
+						    now - rt->t0);
+					else
+						snprintf(why, sizeof(why), "exited %ld ms after it became ready",
+						    now - rt->tready);
+					fail_with_tail(sup, i, why);
+				} else if (now - rt->tready >= reg->settle_ms) {
+					rt->st = S_DONE;
+					set_msg(sup, i, 0, "service %s started", s->name);
+					emit(sup, CK_EV_DONE, i, NULL);
+				} else {
+					active++;
+				}
+			}
+			if (before != S_FAILED && rt->st == S_FAILED) {
+				if (first_fail < 0)
+					first_fail = (int)i;
+				if (!ignore)
+					aborted = 1;
+			}
+		}
+		now = now_ms();
 		for (size_t k = 0; k < n; k++) {
 			size_t i = (size_t)reg->order[k];
 			struct svcrt *rt = &sup->rt[i];
@@ -834,59 +991,13 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 			rt->st = S_STARTING;
 			active++;
 		}
-		for (size_t k = 0; k < n; k++) {
-			size_t i = (size_t)reg->order[k];
-			struct svcrt *rt = &sup->rt[i];
-			const struct ck_service *s = &reg->svc[i];
-
-			enum st before = rt->st;
-
-			now = now_ms();
-			if (rt->st == S_STARTING) {
-				active++;
-				if (!sup->be->alive(sup, i)) {
-					fail_with_tail(sup, i, "exited before it became ready");
-				} else if (probe(sup, i, 0)) {
-					rt->st = S_SETTLING;
-					rt->tready = now;
-				} else if (now - rt->t0 > s->start_timeout_ms) {
-					snprintf(why, sizeof(why), "did not become ready within %.1f s (probe %s)",
-					    (double)s->start_timeout_ms / 1000, s->probe == CK_PROBE_PID ? "pid" :
-					    s->probe == CK_PROBE_TCP ? "tcp" : s->probe == CK_PROBE_TLS ? "tls" :
-					    s->probe == CK_PROBE_CMD ? "cmd" : "file");
-					fail_with_tail(sup, i, why);
-				}
-			}
-			if (rt->st == S_SETTLING) {
-				if (!sup->be->alive(sup, i)) {
-					if (s->probe == CK_PROBE_PID)
-						snprintf(why, sizeof(why), "exited %ld ms after it was started",
-						    now - rt->t0);
-					else
-						snprintf(why, sizeof(why), "exited %ld ms after it became ready",
-						    now - rt->tready);
-					fail_with_tail(sup, i, why);
-				} else if (now - rt->tready >= reg->settle_ms) {
-					rt->st = S_DONE;
-					set_msg(sup, i, 0, "service %s started", s->name);
-					emit(sup, CK_EV_DONE, i, NULL);
-				} else {
-					active++;
-				}
-			}
-			if (before != S_FAILED && rt->st == S_FAILED) {
-				if (first_fail < 0)
-					first_fail = (int)i;
-				if (!ignore)
-					aborted = 1;
-			}
-		}
 		if (active == 0)
 			break;
-		sleep_ms(reg->poll_ms);
+		wait_tick(reg->poll_ms);
 	}
 	for (size_t i = 0; i < n; i++)
 		probe_cancel(sup, i);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (first_fail < 0) {
 		for (size_t i = 0; i < n; i++)
 			if (sup->rt[i].st == S_SKIPPED || sup->rt[i].st == S_FAILED)
