@@ -92,12 +92,16 @@ const char *ck_ca_dir(struct ck_ca *ca);
  * chain order (cert i+1 issued cert i: names, AKI/SKI, keyCertSign) ->
  * CK_E_CHAIN_ORDER; last cert not self-issued -> CK_E_CHAIN_INCOMPLETE;
  * first cert not a CA -> CK_E_NOT_CA (detail says which check failed);
- * key not RSA -> CK_E_KEY; RSA < 2048 or > 16384 -> CK_E_KEYSIZE;
- * key does not match -> CK_E_KEY_MISMATCH.  Empty chain -> CK_E_FORMAT.
+ * signatures along the chain are verified too (CK_E_CHAIN_ORDER /
+ * CK_E_CHAIN_INCOMPLETE); an expired certificate -> CK_E_TIME;
+ * key not RSA -> CK_E_KEY; key does not match -> CK_E_KEY_MISMATCH;
+ * RSA < 2048 or > 16384 -> CK_E_KEYSIZE.  Empty chain -> CK_E_FORMAT.
+ * key may be NULL to check the chain alone.
  */
 int ck_ca_validate(STACK_OF(X509) *chain, EVP_PKEY *key);
-/* Validate, then rotate backups and atomically install chain and key as
- * the VMCA's signing pair; ca is reloaded. */
+/* Validate, then (holding <dir>/install.lock) rotate backups and
+ * atomically install chain and key as the VMCA's signing pair; ca is
+ * reloaded.  Nothing is written when validation fails. */
 int ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key);
 
 /*
@@ -122,7 +126,8 @@ int ck_ca_sign_req(struct ck_ca *ca, X509_REQ *req, const struct ck_sign_opts *o
  * The --gencert path: subject and SAN from cfg, KU digitalSignature,
  * nonRepudiation, keyEncipherment (+ dataEncipherment with
  * CK_SIGN_DATAENC), SKI, for the public half of key; then as
- * ck_ca_sign_req.  key may be a public-only EVP_PKEY.
+ * ck_ca_sign_req (no CSR is built or signed: the key is at hand).
+ * key may be a public-only EVP_PKEY.
  */
 int ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
     const struct ck_sign_opts *o, X509 **leaf, STACK_OF(X509) **chain);
@@ -134,11 +139,17 @@ int ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
  */
 int ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, X509 **out);
 
-/* Revocation index. */
-int ck_ca_revoke(struct ck_ca *ca, X509 *x, int reason);	/* CK_E_REVOKED if already */
+/*
+ * Revocation index.  A certificate is "issued here" when its serial is in
+ * the index with exactly the same DER.  ck_ca_revoke: reason is an RFC 5280
+ * CRLReason (0..10 but 7); CK_E_REVOKED if already revoked,
+ * CK_E_UNSUPPORTED if not issued here.  ck_ca_status: EXPIRED is decided
+ * first (notAfter < now), then UNKNOWN / REVOKED / ACTIVE.
+ */
+int ck_ca_revoke(struct ck_ca *ca, X509 *x, int reason);
 int ck_ca_status(struct ck_ca *ca, X509 *x, enum ck_cert_status *st);
-/* Call cb for each indexed certificate that passes filter (oldest serial
- * order is not promised; order is by serial).  cb returns 0 to go on. */
+/* Call cb for each indexed certificate that passes filter, in serial
+ * order.  cb returns 0 to go on, or a code that stops and is returned. */
 int ck_ca_enum(struct ck_ca *ca, enum ck_enum_filter filter,
     int (*cb)(void *u, X509 *x, enum ck_cert_status st), void *u);
 
