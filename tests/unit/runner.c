@@ -21,6 +21,8 @@ static const struct {
 	{ "store", suite_store },
 	{ "cfg", suite_cfg },
 	{ "ca", suite_ca },
+	{ "registry", suite_registry },
+	{ "journal", suite_journal },
 	/* add new module suites here, one line each */
 };
 

@@ -14,6 +14,8 @@ Suite *suite_util(void);
 Suite *suite_store(void);
 Suite *suite_cfg(void);
 Suite *suite_ca(void);
+Suite *suite_registry(void);
+Suite *suite_journal(void);
 
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);

@@ -1,0 +1,242 @@
+/* check_registry.c: services.conf parsing, validation and dependency order. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "registry.h"
+#include "suites.h"
+
+static struct ck_registry *
+parse_ok(const char *text)
+{
+	struct ck_registry *reg = NULL;
+	int r = ck_registry_parse("t.conf", text, strlen(text), &reg);
+
+	ck_assert_msg(r == 0, "parse failed: %s", ck_err_detail());
+	return reg;
+}
+
+/* Parse must fail with code and a detail holding want (file:line...). */
+static void
+parse_bad(const char *text, int code, const char *want)
+{
+	struct ck_registry *reg = NULL;
+	int r = ck_registry_parse("t.conf", text, strlen(text), &reg);
+
+	ck_assert_int_eq(r, code);
+	ck_assert_ptr_null(reg);
+	ck_assert_msg(strstr(ck_err_detail(), want) != NULL, "detail '%s' lacks '%s'",
+	    ck_err_detail(), want);
+}
+
+START_TEST(t_full_service)
+{
+	struct ck_registry *reg = parse_ok(
+	    "[registry]\nbackend = systemd\nsettle = 250ms\npoll = 30ms\n"
+	    "[service vmafdd]\ndisplay = VMware Authentication Framework\n"
+	    "aliases = vmware-vmafdd, afd\nstart = /usr/sbin/vmafdd -f\nstop = kill $CK_PID\n"
+	    "probe = tls:127.0.0.1:2012\nstart_timeout = 1.5s\nstop_timeout = 2m\n"
+	    "core = yes\nstartup = manual\nuser = nobody\nprofiles = HACore, ALL2\n"
+	    "tls_endpoint = localhost:443\nunit = vmafd.service\ndirectory = /tmp\n");
+	const struct ck_service *s = &reg->svc[0];
+
+	ck_assert_int_eq(reg->backend, CK_BACKEND_SYSTEMD);
+	ck_assert_int_eq(reg->settle_ms, 250);
+	ck_assert_int_eq(reg->poll_ms, 30);
+	ck_assert_uint_eq(reg->n, 1);
+	ck_assert_str_eq(s->name, "vmafdd");
+	ck_assert_str_eq(s->display, "VMware Authentication Framework");
+	ck_assert_uint_eq(s->naliases, 2);
+	ck_assert_str_eq(s->aliases[1], "afd");
+	ck_assert_str_eq(s->stop, "kill $CK_PID");
+	ck_assert_int_eq(s->probe, CK_PROBE_TLS);
+	ck_assert_str_eq(s->probe_host, "127.0.0.1");
+	ck_assert_int_eq(s->probe_port, 2012);
+	ck_assert_int_eq(s->start_timeout_ms, 1500);
+	ck_assert_int_eq(s->stop_timeout_ms, 120000);
+	ck_assert_int_eq(s->core, 1);
+	ck_assert_int_eq(s->manual, 1);
+	ck_assert_str_eq(s->user, "nobody");
+	ck_assert_uint_eq(s->nprofiles, 2);
+	ck_assert_str_eq(s->tls_host, "localhost");
+	ck_assert_int_eq(s->tls_port, 443);
+	ck_assert_str_eq(s->unit, "vmafd.service");
+	ck_assert_str_eq(s->dir, "/tmp");
+	ck_assert_int_eq(s->line, 5);
+	ck_registry_free(reg);
+}
+END_TEST
+
+START_TEST(t_defaults)
+{
+	struct ck_registry *reg = parse_ok("[service a]\nstart = sleep 1 ; echo ; done\nprobe = tcp:8080\n"
+	    "[service b]\nstart = x\nprobe = cmd: test -f ready\n[service c]\nstart = y\nprobe = file:r\n");
+
+	ck_assert_int_eq(reg->backend, CK_BACKEND_BUILTIN);
+	ck_assert_int_eq(reg->settle_ms, CK_REG_DEFAULT_SETTLE_MS);
+	ck_assert_str_eq(reg->svc[0].display, "a");
+	ck_assert_str_eq(reg->svc[0].start, "sleep 1 ; echo ; done");
+	ck_assert_str_eq(reg->svc[0].unit, "a.service");
+	ck_assert_str_eq(reg->svc[0].probe_host, "127.0.0.1");
+	ck_assert_int_eq(reg->svc[0].probe, CK_PROBE_TCP);
+	ck_assert_int_eq(reg->svc[0].start_timeout_ms, CK_REG_DEFAULT_START_TIMEOUT_MS);
+	ck_assert_int_eq(reg->svc[1].probe, CK_PROBE_CMD);
+	ck_assert_str_eq(reg->svc[1].probe_arg, "test -f ready");
+	ck_assert_int_eq(reg->svc[2].probe, CK_PROBE_FILE);
+	ck_assert_int_eq(reg->svc[2].manual, 0);
+	ck_assert_int_eq(reg->svc[2].core, 0);
+	ck_registry_free(reg);
+}
+END_TEST
+
+START_TEST(t_errors)
+{
+	parse_bad("[service a]\nstart = x\nbogus = 1\n", CK_E_CONFIG, "t.conf:3: unknown key 'bogus'");
+	parse_bad("[service a]\nstart = x\nstart = y\n", CK_E_CONFIG, "t.conf:3: duplicate key 'start'");
+	parse_bad("[service a]\nstart = x\n\n[service b]\ndisplay = B\n", CK_E_CONFIG,
+	    "t.conf:4: service b has no start command");
+	parse_bad("[service a]\nstart = x\n[service empty]\n", CK_E_CONFIG, "t.conf:3: service empty has no start");
+	parse_bad("[service a]\nstart = x\naliases = one\n[service b]\nstart = y\naliases = two, ONE\n",
+	    CK_E_CONFIG, "t.conf:6: duplicate alias 'ONE'");
+	parse_bad("[service a]\nstart = x\naliases = B\n[service b]\nstart = y\n", CK_E_CONFIG,
+	    "t.conf:3: alias 'B' of service a is the name of service b");
+	parse_bad("[service a]\nstart = x\nrequires = zzz\n", CK_E_CONFIG,
+	    "t.conf:3: service a requires unknown service 'zzz'");
+	parse_bad("[service a]\nstart = x\nrequires = a\n", CK_E_CYCLE, "t.conf:3: service a requires itself");
+	parse_bad("[service a]\nstart = x\nrequires = b, b\n[service b]\nstart = y\n", CK_E_CONFIG, "twice");
+	parse_bad("[service a]\nstart = x\n[service A]\nstart = y\n", CK_E_CONFIG,
+	    "t.conf:3: service 'A' is already defined at line 1");
+	parse_bad("[services a]\nstart = x\n", CK_E_CONFIG, "t.conf:1: unknown section");
+	parse_bad("[service bad/name]\nstart = x\n", CK_E_CONFIG, "t.conf:1: invalid service name");
+	parse_bad("start = x\n", CK_E_CONFIG, "t.conf:1: key 'start' outside any section");
+	parse_bad("[service a]\nstart = x\nprobe = udp:5\n", CK_E_CONFIG, "t.conf:3: unknown probe");
+	parse_bad("[service a]\nstart = x\nprobe = tcp:70000\n", CK_E_CONFIG, "t.conf:3: bad probe");
+	parse_bad("[service a]\nstart = x\nprobe = cmd:\n", CK_E_CONFIG, "t.conf:3: probe");
+	parse_bad("[service a]\nstart = x\nstart_timeout = soon\n", CK_E_CONFIG, "t.conf:3: bad start_timeout");
+	parse_bad("[service a]\nstart = x\nstop_timeout = 0\n", CK_E_CONFIG, "t.conf:3: bad stop_timeout");
+	parse_bad("[service a]\nstart = x\ncore = maybe\n", CK_E_CONFIG, "t.conf:3: core must be");
+	parse_bad("[service a]\nstart = x\nstartup = sometimes\n", CK_E_CONFIG, "t.conf:3: startup must be");
+	parse_bad("[service a]\nstart = x\ntls_endpoint = 443\n", CK_E_CONFIG, "t.conf:3: bad tls_endpoint");
+	parse_bad("[service a]\nstart = x\ndirectory = rel/dir\n", CK_E_CONFIG, "t.conf:3: directory");
+	parse_bad("[service a]\nstart =\n", CK_E_CONFIG, "t.conf:2: empty start command");
+	parse_bad("[service a]\nstart = x\naliases = ok, bad alias!\n", CK_E_CONFIG, "t.conf:3: invalid name");
+	parse_bad("[registry]\nbackend = upstart\n", CK_E_CONFIG, "t.conf:2: backend must be");
+	parse_bad("[registry]\npoll = 0\n", CK_E_CONFIG, "t.conf:2: bad poll");
+	parse_bad("[registry]\nfoo = 1\n", CK_E_CONFIG, "t.conf:2: unknown key 'foo' in [registry]");
+	parse_bad("[registry]\nsettle = 1s\nsettle = 2s\n", CK_E_CONFIG, "t.conf:3: duplicate key 'settle'");
+	parse_bad("[service a]\nstart\n", CK_E_CONFIG, "t.conf:2");
+}
+END_TEST
+
+START_TEST(t_cycle)
+{
+	parse_bad("[service a]\nstart = x\nrequires = c\n[service b]\nstart = y\nrequires = a\n"
+	    "[service c]\nstart = z\nrequires = b\n", CK_E_CYCLE, "dependency cycle: a -> c -> b -> a");
+	parse_bad("[service a]\nstart = x\n[service b]\nstart = y\nrequires = c\n"
+	    "[service c]\nstart = z\nrequires = b\n", CK_E_CYCLE, "t.conf:8: dependency cycle: b -> c -> b");
+}
+END_TEST
+
+/* position of service name in reg->order */
+static int
+pos(struct ck_registry *reg, const char *name)
+{
+	for (size_t k = 0; k < reg->n; k++)
+		if (strcmp(reg->svc[reg->order[k]].name, name) == 0)
+			return (int)k;
+	return -1;
+}
+
+START_TEST(t_order)
+{
+	/* declared in reverse: the order must still put requirements first */
+	struct ck_registry *reg = parse_ok(
+	    "[service ui]\nstart = u\nrequires = proxy, vpxd\n"
+	    "[service proxy]\nstart = p\nrequires = vmcad\n"
+	    "[service vpxd]\nstart = v\nrequires = vmdird, vmcad\n"
+	    "[service vmcad]\nstart = c\nrequires = vmdird\n"
+	    "[service vmdird]\nstart = d\nrequires = vmafdd\n"
+	    "[service vmafdd]\nstart = a\n"
+	    "[service lone]\nstart = l\n");
+
+	ck_assert_uint_eq(reg->n, 7);
+	ck_assert_int_lt(pos(reg, "vmafdd"), pos(reg, "vmdird"));
+	ck_assert_int_lt(pos(reg, "vmdird"), pos(reg, "vmcad"));
+	ck_assert_int_lt(pos(reg, "vmcad"), pos(reg, "proxy"));
+	ck_assert_int_lt(pos(reg, "vmcad"), pos(reg, "vpxd"));
+	ck_assert_int_lt(pos(reg, "proxy"), pos(reg, "ui"));
+	ck_assert_int_lt(pos(reg, "vpxd"), pos(reg, "ui"));
+	ck_assert_int_ge(pos(reg, "lone"), 0);
+	/* every index appears once */
+	for (size_t i = 0; i < reg->n; i++)
+		ck_assert_int_ge(pos(reg, reg->svc[i].name), 0);
+	ck_registry_free(reg);
+}
+END_TEST
+
+START_TEST(t_find_profile)
+{
+	struct ck_registry *reg = parse_ok(
+	    "[service vpostgres]\nstart = a\naliases = vmware-vpostgres\nprofiles = HACore\n"
+	    "[service m]\nstart = b\nstartup = manual\n");
+
+	ck_assert_int_eq(ck_registry_find(reg, "vpostgres"), 0);
+	ck_assert_int_eq(ck_registry_find(reg, "vmware-vpostgres"), 0);
+	ck_assert_int_eq(ck_registry_find(reg, "VMware-VPostgres"), 0);
+	ck_assert_int_eq(ck_registry_find(reg, "M"), 1);
+	ck_assert_int_eq(ck_registry_find(reg, "vmca"), CK_E_NOENT);
+	ck_assert_int_eq(ck_registry_in_profile(reg, 0, "hacore"), 1);
+	ck_assert_int_eq(ck_registry_in_profile(reg, 1, "HACore"), 0);
+	ck_assert_int_eq(ck_registry_in_profile(reg, 0, "ALL"), 1);
+	ck_assert_int_eq(ck_registry_in_profile(reg, 1, "ALL"), 0);
+	ck_registry_free(reg);
+}
+END_TEST
+
+START_TEST(t_duration)
+{
+	long ms;
+
+	ck_assert_int_eq(ck_parse_duration("250ms", &ms), 0);
+	ck_assert_int_eq(ms, 250);
+	ck_assert_int_eq(ck_parse_duration("5s", &ms), 0);
+	ck_assert_int_eq(ms, 5000);
+	ck_assert_int_eq(ck_parse_duration("1.5", &ms), 0);
+	ck_assert_int_eq(ms, 1500);
+	ck_assert_int_eq(ck_parse_duration("2m", &ms), 0);
+	ck_assert_int_eq(ms, 120000);
+	ck_assert_int_eq(ck_parse_duration("", &ms), CK_E_INVAL);
+	ck_assert_int_eq(ck_parse_duration("-1s", &ms), CK_E_INVAL);
+	ck_assert_int_eq(ck_parse_duration("5h", &ms), CK_E_INVAL);
+	ck_assert_int_eq(ck_parse_duration("99999999", &ms), CK_E_INVAL);
+}
+END_TEST
+
+START_TEST(t_load_file)
+{
+	struct ck_registry *reg = NULL;
+
+	ck_assert_int_eq(ck_registry_load("/nonexistent/services.conf", &reg), CK_E_NOENT);
+	ck_assert_ptr_null(reg);
+}
+END_TEST
+
+Suite *
+suite_registry(void)
+{
+	Suite *s = suite_create("registry");
+	TCase *tc = tcase_create("registry");
+
+	tcase_add_test(tc, t_full_service);
+	tcase_add_test(tc, t_defaults);
+	tcase_add_test(tc, t_errors);
+	tcase_add_test(tc, t_cycle);
+	tcase_add_test(tc, t_order);
+	tcase_add_test(tc, t_find_profile);
+	tcase_add_test(tc, t_duration);
+	tcase_add_test(tc, t_load_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
