@@ -528,6 +528,10 @@ START_TEST(t_renew)
 	char sub[4200];
 
 	ck_assert_int_eq(ck_ca_sign_config(ca, c, kleaf, NULL, &x, NULL), 0);
+	/* a public-only key is enough to sign for */
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, X509_get0_pubkey(x), NULL, &y, NULL), 0);
+	ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(y), kleaf), 1);
+	X509_free(y);
 	ck_assert_int_eq(ck_ca_renew(ca, x, kleaf, 0, &y), 0);
 	ck_assert_int_eq(X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(y)), 0);
 	ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(y)), 1);
