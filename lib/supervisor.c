@@ -780,6 +780,11 @@ ck_sup_open(struct ck_registry *reg, struct ck_sup **out)
 	}
 	for (size_t i = 0; i < reg->n; i++)
 		sup->rt[i].launch_fd = -1;
+	/* what services and probes may use in their commands */
+	setenv("CK_MACHINE_SSL", ck_path(CK_PATH_MACHINE_SSL), 1);
+	setenv("CK_CONF_DIR", ck_path(CK_PATH_CONF), 1);
+	setenv("CK_RUN_DIR", ck_path(CK_PATH_RUN), 1);
+	setenv("CK_LOG_DIR", ck_path(CK_PATH_LOG), 1);
 	sup->reg = reg;
 	sup->be = reg->backend == CK_BACKEND_SYSTEMD ? &ck_backend_systemd : &backend_builtin;
 	*out = sup;

@@ -43,7 +43,9 @@ typedef void (*ck_sup_progress)(void *u, enum ck_sup_event ev, const struct ck_s
 
 struct ck_sup;
 
-/* A supervisor over reg (not copied: reg must outlive it). */
+/* A supervisor over reg (not copied: reg must outlive it).  Sets
+ * CK_MACHINE_SSL, CK_CONF_DIR, CK_RUN_DIR and CK_LOG_DIR in the
+ * environment, for the commands of services, probes and stop. */
 int ck_sup_open(struct ck_registry *reg, struct ck_sup **out);
 void ck_sup_close(struct ck_sup *sup);
 void ck_sup_set_progress(struct ck_sup *sup, ck_sup_progress cb, void *u);

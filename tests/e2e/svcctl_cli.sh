@@ -160,7 +160,8 @@ eq "$(cat "$T/out")" "Stopped:
 # --- pid reuse: a pidfile naming someone else's process -------------------------------
 sleep 100000 &
 _other=$!
-RUN_DIR=$(dirname "$PIDF")
+RUN_DIR=$(find "$CERTKIT_ROOT" -type d -name run | head -1)
+[ -n "$RUN_DIR" ] || { echo "no run directory"; exit 1; }
 echo "$_other $(ps -o sid= -p "$_other" | tr -d ' ') 12345" >"$RUN_DIR/alpha.pid"
 t "a pidfile whose start time differs is stale: Stopped"
 expect_rc 0 S --status alpha

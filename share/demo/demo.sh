@@ -1,0 +1,103 @@
+#!/bin/sh
+# demo.sh: the README's main job, end to end, on a fresh Debian machine.
+#
+# Installs what is missing (tests/deps.sh, as root), builds certkit into
+# ./build, then in a sandbox root inside the checkout (./sandbox, via
+# CERTKIT_ROOT) runs a small appliance (share/config/services.conf):
+# creates the VMCA root, issues and installs a first machine certificate,
+# starts the services, shows the certificate the TLS proxy serves, issues
+# a new one for the node FQDN, swaps it with one svcctl command, and shows
+# the new certificate served and the old one in BACKUP_STORE.  Every
+# process it starts is stopped on exit.  Safe to run again.
+#
+#   sh share/demo/demo.sh            (DEMO_FQDN=name overrides the FQDN)
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$top/build
+SANDBOX=$top/sandbox
+OPENSSL=${OPENSSL:-openssl}
+
+say() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "0. dependencies and build (tests/deps.sh, tests/build.sh)"
+sh "$top/tests/deps.sh"
+sh "$top/tests/build.sh" "$B"
+CERTOOL=$B/certool/certool
+VECS=$B/vecs/vecs
+SVCCTL=$B/svcctl/svcctl
+
+CERTKIT_ROOT=$SANDBOX
+CERTKIT_REGISTRY=$top/share/config/services.conf
+export CERTKIT_ROOT CERTKIT_REGISTRY
+# a previous run may have left services up: stop them before wiping
+if [ -d "$SANDBOX" ]; then
+	"$SVCCTL" --stop --all >/dev/null 2>&1 || true
+	rm -rf "$SANDBOX"
+fi
+mkdir -p "$SANDBOX/work"
+W=$SANDBOX/work
+cleanup() {
+	st=$?
+	say "cleaning up: svcctl --stop --all"
+	"$SVCCTL" --stop --all >/dev/null 2>&1 || true
+	exit $st
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+FQDN=${DEMO_FQDN:-$(hostname -f 2>/dev/null || hostname)}
+case $FQDN in *.*) ;; *) FQDN=$FQDN.localdomain ;; esac
+echo "node FQDN: $FQDN; sandbox: $SANDBOX"
+
+served() {
+	echo | "$OPENSSL" s_client -connect 127.0.0.1:18443 -servername "$FQDN" 2>/dev/null |
+	    "$OPENSSL" x509 -noout -subject -serial -enddate -fingerprint -sha256
+}
+
+say "1. create the VMCA root (certool --selfca) and trust it (TRUSTED_ROOTS)"
+cat >"$W/ca.cfg" <<EOC
+Country = US
+Name = certkit demo VMCA
+Organization = certkit
+EOC
+run "$CERTOOL" --selfca --config="$W/ca.cfg"
+run "$CERTOOL" --getrootca --cert="$W/root.pem"
+run "$VECS" entry create --store TRUSTED_ROOTS --cert "$W/root.pem"
+
+say "2. issue the first machine certificate and install it (certool + vecs)"
+cat >"$W/machine.cfg" <<EOC
+Country = US
+Name = $FQDN
+Organization = certkit
+Hostname = $FQDN
+EOC
+run "$CERTOOL" --genkey --privkey="$W/m1.priv" --pubkey="$W/m1.pub"
+run "$CERTOOL" --gencert --privkey="$W/m1.priv" --cert="$W/m1.crt" --Name=Machine_Cert --config="$W/machine.cfg"
+run "$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$W/m1.crt" --key "$W/m1.priv"
+
+say "3. start the appliance"
+run "$SVCCTL" --start --all
+run "$SVCCTL" --status
+
+say "4. the certificate the proxy serves (openssl s_client, 127.0.0.1:18443)"
+served
+
+say "5. issue a new machine certificate for $FQDN"
+run "$CERTOOL" --genkey --privkey="$W/m2.priv" --pubkey="$W/m2.pub"
+run "$CERTOOL" --gencert --privkey="$W/m2.priv" --cert="$W/m2.crt" --Name=Machine_Cert --config="$W/machine.cfg"
+
+say "6. swap it in with one command: validate, stop, core, swap, publish, start, verify"
+run "$SVCCTL" --replace-cert --cert "$W/m2.crt" --key "$W/m2.priv" --fqdn "$FQDN"
+
+say "7. the proxy now serves the new certificate"
+served
+echo "expected: $("$OPENSSL" x509 -in "$W/m2.crt" -noout -fingerprint -sha256)"
+
+say "8. the previous certificate is kept in BACKUP_STORE"
+run "$VECS" entry list --store BACKUP_STORE --aliases
+"$VECS" entry getcert --store BACKUP_STORE --alias bkp___MACHINE_CERT --output "$W/backup.pem" >/dev/null
+"$OPENSSL" x509 -in "$W/backup.pem" -noout -serial -fingerprint -sha256
+echo "first cert: $("$OPENSSL" x509 -in "$W/m1.crt" -noout -fingerprint -sha256)"
+run "$SVCCTL" --status
+say "done"
