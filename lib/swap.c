@@ -317,7 +317,7 @@ load_key_file(const char *path, const char *pwspec, EVP_PKEY **key)
 	r = ck_key_load(path, pw, key);
 	if (r != 0 && strstr(ck_err_detail(), path) == NULL)
 		r = ck_errf(r, "%s: %s", path, ck_err_detail());
-	ck_strfree_secret(pw);
+	ck_secfree(pw);
 	return r;
 }
 
@@ -559,8 +559,11 @@ ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
 		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 5. publish machine-ssl.crt/.key in %s",
 		    ck_path(CK_PATH_MACHINE_SSL));
 	note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 6. start all automatic services");
-	note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 7. verify every service is ready and the new "
-	    "certificate is served on:%s", tls[0] ? tls : " (no tls_endpoint registered)");
+	if (ck_strcaseeq(sw->store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(sw->alias, CK_MACHINE_CERT_ALIAS))
+		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 7. verify every service is ready and the new "
+		    "certificate is served on:%s", tls[0] ? tls : " (no tls_endpoint registered)");
+	else
+		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 7. verify every service is ready");
 }
 
 /* --- the phases ------------------------------------------------------------ */
@@ -707,6 +710,12 @@ verify_served(struct run *rn, const char *sha256)
 	char got[65];
 	int r = 0, n = 0;
 
+	if (!publishes(rn->j)) {
+		/* tls_endpoint names where the machine certificate is served */
+		note(rn->notify, rn->u, CK_NOTE_INFO, "%s/%s is not the machine certificate: no "
+		    "tls_endpoint to check", rn->j->store, rn->j->alias);
+		return 0;
+	}
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct ck_service *s = &reg->svc[i];
 		struct timespec ts = { 0, 100 * 1000000L };

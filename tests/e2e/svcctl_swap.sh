@@ -135,6 +135,56 @@ expect_rc 5 S --replace-cert --renew
 eq "$(served)" "$(fp "$W/o.crt")"
 expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
 
+
+# --- a custom CA with an intermediate: --chain and --root-cert ----------------
+"$OPENSSL" req -x509 -newkey rsa:2048 -nodes -keyout "$W/r.key" -out "$W/r.pem" -days 30 \
+    -subj "/CN=Custom Root" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign,cRLSign 2>/dev/null
+"$OPENSSL" req -newkey rsa:2048 -nodes -keyout "$W/i.key" -out "$W/i.csr" -subj "/CN=Custom Intermediate" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n' >"$W/i.ext"
+"$OPENSSL" x509 -req -in "$W/i.csr" -CA "$W/r.pem" -CAkey "$W/r.key" -CAcreateserial -out "$W/i.pem" \
+    -days 30 -extfile "$W/i.ext" 2>/dev/null
+"$OPENSSL" req -newkey rsa:2048 -nodes -keyout "$W/l.key" -out "$W/l.csr" -subj "/CN=$FQDN" 2>/dev/null
+"$OPENSSL" x509 -req -in "$W/l.csr" -CA "$W/i.pem" -CAkey "$W/i.key" -CAcreateserial -out "$W/l.crt" \
+    -days 20 -extfile "$W/o.ext" 2>/dev/null
+t "leaf of an intermediate without --chain does not verify (5)"
+expect_rc 5 S --replace-cert --cert "$W/l.crt" --key "$W/l.key" --root-cert "$W/r.pem"
+t "--chain supplies the intermediate (expires within 30 days: warned)"
+expect_rc 0 S --replace-cert --cert "$W/l.crt" --key "$W/l.key" --chain "$W/i.pem" --root-cert "$W/r.pem"
+has "$T/out" "warning: the certificate expires in"
+eq "$(served)" "$(fp "$W/l.crt")"
+t "the stored entry holds the leaf and the intermediate"
+"$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$W/lc.pem" >/dev/null
+eq "$(grep -c 'BEGIN CERTIFICATE' "$W/lc.pem")" "2"
+expect_rc 0 "$OPENSSL" verify -CAfile "$W/r.pem" -untrusted "$W/i.pem" "$W/l.crt"
+
+# --- an encrypted key: --key-password ----------------------------------------
+"$OPENSSL" pkcs8 -topk8 -v2 aes-256-cbc -passout pass:s3cret -in "$W/m2.key" -out "$W/m2enc.key"
+printf 's3cret\n' >"$W/pw"
+printf 'wrong\n' >"$W/badpw"
+t "--key-password with the wrong password (5)"
+expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2enc.key" --key-password "file:$W/badpw"
+t "--key-password file:"
+expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2enc.key" --key-password "file:$W/pw"
+eq "$(served)" "$(fp "$W/m2.crt")"
+t "the stored key is the decrypted key of m2"
+"$VECS" entry getkey --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$W/k.pem" >/dev/null
+eq "$("$OPENSSL" pkey -in "$W/k.pem" -pubout)" "$("$OPENSSL" pkey -in "$W/m2.key" -pubout)"
+expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+
+# --- another entry: --store and --alias ---------------------------------------
+"$VECS" store create --name vpxd >/dev/null
+"$VECS" entry create --store vpxd --alias vpxd --cert "$W/m1.crt" --key "$W/m1.key" >/dev/null
+t "--store/--alias replace another entry, no machine-ssl publishing"
+expect_rc 0 S --replace-cert --store vpxd --alias vpxd --cert "$W/m2.crt" --key "$W/m2.key"
+hasnt "$T/out" "publishing machine-ssl"
+eq "$(stored vpxd vpxd)" "$(fp "$W/m2.crt")"
+eq "$(stored bkp_vpxd BACKUP_STORE)" "$(fp "$W/m1.crt")"
+t "the machine certificate is untouched"
+eq "$(stored)" "$(fp "$W/m1.crt")"
+eq "$(served)" "$(fp "$W/m1.crt")"
+t "--alias of a missing entry: NotFound (6)"
+expect_rc 6 S --replace-cert --store vpxd --alias nothere --cert "$W/m2.crt" --key "$W/m2.key"
+
 # --- a proxy that serves the wrong certificate with the new one ------------
 # it serves m3 whenever machine-ssl.crt is m2: the verify step must notice,
 # roll back to m1, and see m1 served again
