@@ -313,8 +313,13 @@ become_service(const struct ck_service *s, int logfd, int wfd, const char *pidpa
 		close(nfd);
 	if (logfd > 2)
 		close(logfd);
-	if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0)
-		child_fail(wfd, 3);
+	/* the pidfile is written as svcctl's user, before switching */
+	setenv("CK_SERVICE", s->name, 1);
+	if (proc_stat(getpid(), NULL, NULL, NULL, &start) != 0)
+		child_fail(wfd, 6);
+	snprintf(buf, sizeof(buf), "%ld %ld %llu\n", (long)getpid(), (long)getsid(0), start);
+	if (ck_file_write(pidpath, buf, strlen(buf), 0644, CK_WRITE_NOSYNC) != 0)
+		child_fail(wfd, 6);
 	if (s->user != NULL) {
 		errno = 0;
 		if ((pw = getpwnam(s->user)) == NULL) {
@@ -331,12 +336,9 @@ become_service(const struct ck_service *s, int logfd, int wfd, const char *pidpa
 		setenv("USER", pw->pw_name, 1);
 		setenv("LOGNAME", pw->pw_name, 1);
 	}
-	setenv("CK_SERVICE", s->name, 1);
-	if (proc_stat(getpid(), NULL, NULL, NULL, &start) != 0)
-		child_fail(wfd, 6);
-	snprintf(buf, sizeof(buf), "%ld %ld %llu\n", (long)getpid(), (long)getsid(0), start);
-	if (ck_file_write(pidpath, buf, strlen(buf), 0644, CK_WRITE_NOSYNC) != 0)
-		child_fail(wfd, 6);
+	/* as the service's user: a directory it cannot enter is an error */
+	if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0)
+		child_fail(wfd, 3);
 	/* nothing of svcctl's (store, lock files) may leak into the service */
 	for (int fd = 3; fd < 1024; fd++)
 		if (fd != wfd)

@@ -240,6 +240,32 @@ expect_rc 0 S --status stubborn
 has "$T/out" "Stopped:"
 expect_rc 0 S --stop --all
 
+
+# --- user and directory -------------------------------------------------------------
+mkdir -p "$W/wd"
+chmod 755 "$T" "$W" "$W/wd"
+cat >"$REG" <<EOF
+[service asnobody]
+start = id -un; pwd; exec sleep 100000
+user = nobody
+directory = $W/wd
+
+[service baduser]
+start = exec sleep 100000
+user = no-such-user-ck
+EOF
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	t "user = nobody runs the service as nobody, in its directory"
+	expect_rc 0 S --start asnobody
+	_log=$(find "$CERTKIT_ROOT" -name asnobody.log)
+	has "$_log" "nobody"
+	has "$_log" "$W/wd"
+	expect_rc 0 S --stop asnobody
+fi
+t "an unknown user is named"
+expect_rc 1 S --start baduser
+has "$T/err" "getpwnam for service baduser failed"
+
 # --- registry errors: exit 3, file and line named ------------------------------------------
 bad() { # bad NAME LINE TEXT
 	printf '%b' "$3" >"$W/bad.conf"
