@@ -735,9 +735,14 @@ probe(struct ck_sup *sup, size_t i, int sync)
 			}
 		}
 		for (;;) {
-			w = waitpid(rt->probe_pid, &st, sync ? 0 : WNOHANG);
+			w = waitpid(rt->probe_pid, &st, WNOHANG);
 			if (w < 0 && errno == EINTR)
 				continue;
+			/* a synchronous probe (--status) waits, but not forever */
+			if (w == 0 && sync && now_ms() - rt->probe_t0 <= PROBE_TIMEOUT_MS) {
+				sleep_ms(5);
+				continue;
+			}
 			break;
 		}
 		if (w == 0) {
