@@ -213,6 +213,7 @@ cat >"$W/picky.sh" <<EOS
 if [ "\$($OPENSSL x509 -in $MS_DIR/machine-ssl.crt -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" = "$M2FP" ]; then
 	echo "picky: certificate rejected"; exit 1
 fi
+touch picky.ready
 exec sleep 100000
 EOS
 write_registry
@@ -220,6 +221,9 @@ cat >>"$REG" <<EOR
 
 [service picky]
 start = exec sh $W/picky.sh
+stop = rm -f picky.ready; kill \$CK_PID
+probe = file:picky.ready
+start_timeout = 10s
 requires = rhttpproxy
 EOR
 t "service dying with the new cert: rolled back (10)"
