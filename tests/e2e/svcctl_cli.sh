@@ -26,7 +26,7 @@ profiles = HACore, Small
 [service beta]
 display = Beta Service
 start = sleep 0.2; echo beta >>$LOGF; touch beta.ready; exec sleep 100000
-stop = echo stopping-beta >>$LOGF; kill \$CK_PID
+stop = echo stopping-beta >>$LOGF; rm -f beta.ready; kill \$CK_PID
 probe = file:beta.ready
 requires = alpha
 profiles = Small
