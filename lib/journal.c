@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,22 @@ jdir(void)
 }
 
 int
+ck_errwrap(int r, const char *fmt, ...)
+{
+	char prefix[1024], *old;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	/* the detail lives in the buffer ck_errf rewrites: copy it first */
+	old = strdup(ck_err_detail()[0] ? ck_err_detail() : ck_strerror(r));
+	r = ck_errf(r, "%s: %s", prefix, old ? old : ck_strerror(r));
+	free(old);
+	return r;
+}
+
+int
 ck_journal_write(const struct ck_journal *j)
 {
 	char *text = NULL, *path = NULL;
@@ -55,7 +72,7 @@ ck_journal_write(const struct ck_journal *j)
 		goto out;
 	}
 	if ((r = ck_file_write(path, text, strlen(text), 0600, 0)) != 0)
-		r = ck_errf(r, "write journal %s: %s", path, ck_err_detail());
+		r = ck_errwrap(r, "write journal %s", path);
 out:
 	free(path);
 	free(text);
@@ -230,7 +247,7 @@ ck_journal_stage(const char *name, const void *data, size_t len, int secret)
 		return ck_errf(CK_E_NOMEM, "out of memory");
 	r = ck_file_write(p, data, len, secret ? 0600 : 0644, 0);
 	if (r != 0)
-		r = ck_errf(r, "stage %s: %s", p, ck_err_detail());
+		r = ck_errwrap(r, "stage %s", p);
 	free(p);
 	return r;
 }

@@ -306,6 +306,15 @@ validate(struct ck_swap *sw, struct ck_store *st, X509 *leaf, EVP_PKEY *key, STA
 	return 0;
 }
 
+/* Name path in the error unless the detail already does. */
+static int
+wrap_path(int r, const char *path)
+{
+	if (strstr(ck_err_detail(), path) != NULL)
+		return r;
+	return ck_errwrap(r, "%s", path);
+}
+
 static int
 load_key_file(const char *path, const char *pwspec, EVP_PKEY **key)
 {
@@ -313,10 +322,10 @@ load_key_file(const char *path, const char *pwspec, EVP_PKEY **key)
 	int r;
 
 	if (pwspec != NULL && (r = ck_secret_read(pwspec, &pw)) != 0)
-		return ck_errf(r, "--key-password %s: %s", pwspec, ck_err_detail());
+		return ck_errwrap(r, "--key-password %s", pwspec);
 	r = ck_key_load(path, pw, key);
-	if (r != 0 && strstr(ck_err_detail(), path) == NULL)
-		r = ck_errf(r, "%s: %s", path, ck_err_detail());
+	if (r != 0)
+		r = wrap_path(r, path);
 	ck_secfree(pw);
 	return r;
 }
@@ -366,12 +375,12 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 		goto out;
 	}
 	if ((r = ck_store_open(NULL, CK_STORE_RDONLY, &st)) != 0) {
-		r = ck_errf(r, "open the certificate store %s: %s", ck_path(CK_PATH_VECS), ck_err_detail());
+		r = ck_errwrap(r, "open the certificate store %s", ck_path(CK_PATH_VECS));
 		goto out;
 	}
 	if ((r = ck_store_entry_get(st, sw->store, sw->alias, &sw->old)) != 0) {
-		r = ck_errf(r, "no current entry %s in store %s to replace (%s); create it with vecs "
-		    "entry create", sw->alias, sw->store, ck_err_detail());
+		r = ck_errwrap(r, "no current entry %s in store %s to replace (create it with vecs "
+		    "entry create)", sw->alias, sw->store);
 		goto out;
 	}
 	if ((r = digests(sw->old, sw->old_sha1, sw->old_sha256)) != 0)
@@ -380,7 +389,7 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 	if (req->cert_path != NULL) {
 		note(notify, u, CK_NOTE_INFO, "source: %s", req->cert_path);
 		if ((r = ck_certs_load(req->cert_path, &sk)) != 0) {
-			r = ck_errf(r, "%s: %s", req->cert_path, ck_err_detail());
+			r = wrap_path(r, req->cert_path);
 			goto out;
 		}
 		leaf = sk_X509_shift(sk);
@@ -388,14 +397,14 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 		sk = NULL;
 		if (req->chain_path != NULL) {
 			if ((r = ck_certs_load(req->chain_path, &sk)) != 0) {
-				r = ck_errf(r, "%s: %s", req->chain_path, ck_err_detail());
+				r = wrap_path(r, req->chain_path);
 				goto out;
 			}
 			while (sk_X509_num(sk) > 0)
 				sk_X509_push(chain, sk_X509_shift(sk));
 		}
 		if (req->root_path != NULL && (r = ck_certs_load(req->root_path, &roots)) != 0) {
-			r = ck_errf(r, "%s: %s", req->root_path, ck_err_detail());
+			r = wrap_path(r, req->root_path);
 			goto out;
 		}
 		if (req->key_path != NULL) {
@@ -411,8 +420,7 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 			if (r != 0)
 				goto out;
 			if ((r = ck_key_parse(csr->key, csr->key_len, NULL, &key)) != 0) {
-				r = ck_errf(r, "the CSR key %s/%s: %s", sw->store, CK_CSR_KEY_ALIAS,
-				    ck_err_detail());
+				r = ck_errwrap(r, "the CSR key %s/%s", sw->store, CK_CSR_KEY_ALIAS);
 				goto out;
 			}
 			note(notify, u, CK_NOTE_INFO, "key: the key of the earlier CSR (%s/%s)", sw->store,
@@ -695,7 +703,7 @@ publish(struct run *rn, const struct ck_entry *e)
 		goto out;
 	if ((r = ck_file_write(key, e->key, e->key_len, 0600, 0)) != 0 ||
 	    (r = ck_file_write(crt, e->cert_pem, e->cert_len, 0644, 0)) != 0)
-		r = ck_errf(r, "publish in %s: %s", dir, ck_err_detail());
+		r = ck_errwrap(r, "publish in %s", dir);
 out:
 	free(crt);
 	free(key);
@@ -731,8 +739,8 @@ verify_served(struct run *rn, const char *sha256)
 			nanosleep(&ts, NULL);
 		} while (--tries > 0);
 		if (r != 0)
-			return ck_errf(r, "service %s: no TLS answer on %s:%d: %s", s->name, s->tls_host,
-			    s->tls_port, ck_err_detail());
+			return ck_errwrap(r, "service %s: no TLS answer on %s:%d", s->name, s->tls_host,
+			    s->tls_port);
 		if (strcmp(got, sha256) != 0)
 			return ck_errf(CK_E_VERIFY, "service %s serves the wrong certificate on %s:%d "
 			    "(SHA-256 %s, expected %s)", s->name, s->tls_host, s->tls_port, got, sha256);

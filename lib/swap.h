@@ -116,6 +116,10 @@ void ck_journal_free(struct ck_journal *j);
  * mode 0600 for keys.  Fetch gives secure memory when secret. */
 int ck_journal_stage(const char *name, const void *data, size_t len, int secret);
 int ck_journal_staged(const char *name, char **data, size_t *len, int secret);
+/* ck_errf(r, "<fmt>: <current detail>"): prefix the detail already
+ * recorded (ck_errf cannot take ck_err_detail() as an argument: same
+ * buffer). */
+int ck_errwrap(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parse a journal text (unit tests). */
 int ck_journal_parse(const char *name, const char *buf, size_t len, struct ck_journal **out);
 
