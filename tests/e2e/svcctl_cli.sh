@@ -299,4 +299,10 @@ has "$T/err" "services.conf"
 t "CERTKIT_REGISTRY names the registry"
 CERTKIT_REGISTRY=$REG expect_rc 0 "$SVCCTL" --list
 
+t "the shipped sample registry is valid and models the appliance"
+expect_rc 0 "$SVCCTL" -r "$top_srcdir/share/config/services.conf" --list-services
+has "$T/out" "vmafdd (VMware Authentication Framework)"
+has "$T/out" "vmware-rhttpproxy (VMware HTTP Reverse Proxy)"
+eq "$(head -3 "$T/out" | cut -d' ' -f1 | tr '\n' ' ')" "vmafdd vmdird vmcad "
+
 finish
