@@ -114,7 +114,8 @@ bio_to_buf(BIO *b, int secret, char **out, size_t *lenp)
 	s = secret ? ck_secalloc((size_t)n + 1) : malloc((size_t)n + 1);
 	if (s == NULL)
 		return CK_E_NOMEM;
-	memcpy(s, data, (size_t)n);
+	if (n > 0)
+		memcpy(s, data, (size_t)n);
 	s[n] = '\0';
 	*out = s;
 	if (lenp != NULL)
