@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -31,6 +32,9 @@ struct ck_store {
 	MDB_txn *txn;		/* open group transaction, or NULL */
 	int txn_write;
 	int rdonly;
+	void *map_addr;		/* data.mdb mapping, found on first need */
+	size_t map_len;
+	int map_unknown;
 };
 
 /* A transaction for one call: the group one if open, else a fresh one. */
@@ -73,6 +77,8 @@ commit_err(struct ck_store *st, int rc)
 		    (unsigned long long)sv.f_bavail * sv.f_frsize / 1024);
 	return mdb_err(rc, "mdb_txn_commit");
 }
+
+static void drop_map_pages(struct ck_store *st);
 
 static int
 op_begin(struct ck_store *st, int write, struct op *op)
@@ -796,11 +802,16 @@ entry_key(uint32_t id, const char *alias, unsigned char *buf, MDB_val *k)
 	return 0;
 }
 
+/*
+ * Put e at (id, seq): the record goes to `order` under (id, seq), so a
+ * listing is one sequential scan; `entries` maps (id, casefolded alias) to
+ * seq.  putfl MDB_NOOVERWRITE makes a duplicate alias CK_E_EXIST.
+ */
 static int
 entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry *e,
     uint64_t seq, unsigned int putfl)
 {
-	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12];
+	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12], sbuf[8];
 	size_t al = strlen(e->alias) + 1;
 	MDB_val k, v, ok, ov;
 	unsigned char *p;
@@ -810,14 +821,23 @@ entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry 
 		return r;
 	if (e->cert_len > UINT32_MAX / 2 || e->key_len > UINT32_MAX / 2)
 		return ck_errf(CK_E_TOOLONG, "entry too large");
-	v.mv_size = ENTRY_HDR + al + e->cert_len + e->key_len;
-	v.mv_data = NULL;
-	rc = mdb_put(txn, st->entries, &k, &v, MDB_RESERVE | putfl);
+	put64(sbuf, seq);
+	v.mv_data = sbuf;
+	v.mv_size = 8;
+	rc = mdb_put(txn, st->entries, &k, &v, putfl);
 	if (rc == MDB_KEYEXIST)
 		return ck_errf(CK_E_EXIST, "alias [%s] already exists", e->alias);
 	if (rc != 0)
 		return mdb_err(rc, "mdb_put(entries)");
-	p = v.mv_data;
+	put32(obuf, id);
+	put64(obuf + 4, seq);
+	ok.mv_data = obuf;
+	ok.mv_size = 12;
+	ov.mv_size = ENTRY_HDR + al + e->cert_len + e->key_len;
+	ov.mv_data = NULL;
+	if ((rc = mdb_put(txn, st->order, &ok, &ov, MDB_RESERVE)) != 0)
+		return mdb_err(rc, "mdb_put(order)");
+	p = ov.mv_data;
 	put32(p, (uint32_t)e->type);
 	put32(p + 4, e->flags);
 	put64(p + 8, (uint64_t)(e->created ? e->created : ck_now()));
@@ -831,14 +851,6 @@ entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry 
 		memcpy(p + ENTRY_HDR + al, e->cert_pem, e->cert_len);
 	if (e->key_len)
 		memcpy(p + ENTRY_HDR + al + e->cert_len, e->key, e->key_len);
-	put32(obuf, id);
-	put64(obuf + 4, seq);
-	ok.mv_data = obuf;
-	ok.mv_size = 12;
-	ov.mv_data = kbuf + 4;
-	ov.mv_size = k.mv_size - 4;
-	if ((rc = mdb_put(txn, st->order, &ok, &ov, 0)) != 0)
-		return mdb_err(rc, "mdb_put(order)");
 	return 0;
 }
 
@@ -847,8 +859,8 @@ static int
 entry_find(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias,
     struct ck_entry *e)
 {
-	unsigned char kbuf[4 + CK_ALIAS_MAX];
-	MDB_val k, v;
+	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12];
+	MDB_val k, v, ok, ov;
 	int r, rc;
 
 	if ((r = entry_key(id, alias, kbuf, &k)) != 0)
@@ -858,7 +870,18 @@ entry_find(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias,
 		return ck_errf(CK_E_NOENT, "alias [%s] does not exist", alias);
 	if (rc != 0)
 		return mdb_err(rc, "mdb_get(entries)");
-	return entry_decode(&v, e);
+	if (v.mv_size != 8)
+		return ck_errf(CK_E_DB, "damaged entries record for alias [%s]", alias);
+	put32(obuf, id);
+	memcpy(obuf + 4, v.mv_data, 8);
+	ok.mv_data = obuf;
+	ok.mv_size = 12;
+	rc = mdb_get(txn, st->order, &ok, &ov);
+	if (rc == MDB_NOTFOUND)
+		return ck_errf(CK_E_DB, "damaged store: alias [%s] has no record", alias);
+	if (rc != 0)
+		return mdb_err(rc, "mdb_get(order)");
+	return entry_decode(&ov, e);
 }
 
 static int
@@ -875,7 +898,7 @@ entry_del(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias)
 	put64(obuf + 4, e.seq);
 	ok.mv_data = obuf;
 	ok.mv_size = 12;
-	if ((rc = mdb_del(txn, st->order, &ok, NULL)) != 0 && rc != MDB_NOTFOUND)
+	if ((rc = mdb_del(txn, st->order, &ok, NULL)) != 0)
 		return mdb_err(rc, "mdb_del(order)");
 	if ((r = entry_key(id, alias, kbuf, &k)) != 0)
 		return r;
@@ -1046,18 +1069,20 @@ ck_store_count(struct ck_store *st, const char *name, size_t *n)
 	if ((r = store_get(st, op.txn, name, &info)) != 0)
 		goto out;
 	put32(prefix, info.id);
-	if ((rc = mdb_cursor_open(op.txn, st->order, &c)) != 0) {
+	/* the alias index is the compact one to walk */
+	if ((rc = mdb_cursor_open(op.txn, st->entries, &c)) != 0) {
 		r = mdb_err(rc, "mdb_cursor_open");
 		goto out;
 	}
 	k.mv_data = prefix;
 	k.mv_size = 4;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && k.mv_size == 12 && memcmp(k.mv_data, prefix, 4) == 0;
+	    rc == 0 && k.mv_size > 4 && memcmp(k.mv_data, prefix, 4) == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-		(*n)++;
+		if (++*n % 4096 == 0)
+			drop_map_pages(st);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		r = mdb_err(rc, "mdb_cursor_get(order)");
+		r = mdb_err(rc, "mdb_cursor_get(entries)");
 	mdb_cursor_close(c);
 out:
 	if (op.own)
@@ -1065,16 +1090,61 @@ out:
 	return r;
 }
 
+/*
+ * Give back the map pages a long walk has touched.  The map is a read-only
+ * shared mapping of data.mdb, so dropping our page table entries loses
+ * nothing (the page cache keeps the data and a later access faults it back
+ * in); it keeps a listing's resident size flat however large the store is.
+ */
+static void
+drop_map_pages(struct ck_store *st)
+{
+	const char *dir = NULL;
+	char line[PATH_MAX + 128], want[PATH_MAX];
+	FILE *f;
+
+	if (st->map_len == 0 && !st->map_unknown) {
+		/* LMDB does not tell where it mapped data.mdb: ask the kernel */
+		st->map_unknown = 1;
+		if (mdb_env_get_path(st->env, &dir) != 0 || dir == NULL ||
+		    (size_t)snprintf(want, sizeof(want), "%s/data.mdb", dir) >= sizeof(want) ||
+		    (f = fopen("/proc/self/maps", "r")) == NULL)
+			return;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			unsigned long lo, hi;
+			char *path = strchr(line, '/');
+			size_t n;
+			if (path == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+				continue;
+			n = strlen(path);
+			if (n > 0 && path[n - 1] == '\n')
+				path[--n] = '\0';
+			/* the map may be named by a canonical path: compare the end */
+			if (strcmp(path, want) == 0 || (n >= 9 && strcmp(path + n - 9, "/data.mdb") == 0 &&
+			    realpath(want, line) != NULL && strcmp(line, path) == 0)) {
+				st->map_addr = (void *)lo;
+				st->map_len = hi - lo;
+				st->map_unknown = 0;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	if (st->map_len != 0)
+		(void)madvise(st->map_addr, st->map_len, MADV_DONTNEED);
+}
+
 int
 ck_store_entry_iter(struct ck_store *st, const char *store,
     int (*fn)(const struct ck_entry *, void *), void *arg)
 {
 	struct ck_store_info info;
-	unsigned char prefix[4], kbuf[4 + CK_ALIAS_MAX];
+	unsigned char prefix[4];
 	MDB_cursor *c = NULL;
-	MDB_val k, v, ek, ev;
+	MDB_val k, v;
 	struct ck_entry e;
 	struct op op;
+	size_t n = 0;
 	int r, rc;
 
 	if ((r = op_begin(st, 0, &op)) != 0)
@@ -1088,25 +1158,14 @@ ck_store_entry_iter(struct ck_store *st, const char *store,
 	}
 	k.mv_data = prefix;
 	k.mv_size = 4;
+	/* records are stored in insertion order: one sequential scan */
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	    rc == 0 && k.mv_size == 12 && memcmp(k.mv_data, prefix, 4) == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size > CK_ALIAS_MAX) {
-			r = ck_errf(CK_E_DB, "damaged order record");
+		if ((r = entry_decode(&v, &e)) != 0 || (r = fn(&e, arg)) != 0)
 			break;
-		}
-		memcpy(kbuf, prefix, 4);
-		memcpy(kbuf + 4, v.mv_data, v.mv_size);
-		ek.mv_data = kbuf;
-		ek.mv_size = 4 + v.mv_size;
-		if ((rc = mdb_get(op.txn, st->entries, &ek, &ev)) != 0) {
-			r = rc == MDB_NOTFOUND ? ck_errf(CK_E_DB,
-			    "damaged store: order index names a missing entry") :
-			    mdb_err(rc, "mdb_get(entries)");
-			break;
-		}
-		if ((r = entry_decode(&ev, &e)) != 0 || (r = fn(&e, arg)) != 0)
-			break;
+		if (++n % 4096 == 0)
+			drop_map_pages(st);
 	}
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		r = mdb_err(rc, "mdb_cursor_get(order)");

@@ -5,10 +5,11 @@
  * in a 0700 directory) holds every store.  Named databases:
  *   meta     "version" (schema), "next_store_id", "next_seq"
  *   stores   casefolded name -> {id, owner uid, ACEs, display name}
- *   entries  (be32 store id, casefolded alias) -> {type, flags, created,
- *            seq, alias, cert PEM, key PEM or secret bytes}
- *   order    (be32 store id, be64 seq) -> casefolded alias, so listing is
- *            in insertion order and a lookup is one B-tree search.
+ *   entries  (be32 store id, casefolded alias) -> be64 seq: the alias
+ *            index (a lookup is two B-tree searches, independent of order)
+ *   order    (be32 store id, be64 seq) -> {type, flags, created, seq,
+ *            alias, cert PEM, key PEM or secret bytes}: the records in
+ *            insertion order, so a listing is one sequential scan.
  *
  * Promises:
  * - Every mutating call is one LMDB write transaction (all or nothing),
@@ -40,7 +41,7 @@
 #define CK_STORE_NAME_MAX	128	/* longest store name at create */
 #define CK_STORE_MAX		1024	/* most stores in one environment */
 #define CK_ALIAS_MAX		500	/* longest alias (LMDB key limit) */
-#define CK_STORE_SCHEMA		1	/* schema version written to meta */
+#define CK_STORE_SCHEMA		2	/* schema version written to meta */
 
 /* Access masks, as VECS defines them; compared numerically (4.7). */
 #define CK_ACCESS_READ		0x40000000u

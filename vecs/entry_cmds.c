@@ -30,7 +30,9 @@ read_input(const char *path, int secret, char **buf, size_t *len)
 	fprintf(stderr, "Error: Failed to open file [%s] \n", path);
 	if (r == CK_E_NOENT)
 		return vfail(W_FILE_NOT_FOUND);
-	return vfail_ck(r == CK_E_ACCESS ? W_ACCESS_DENIED : vecs_code(r), r);
+	/* too large for a certificate or key: not a label problem */
+	return vfail_ck(r == CK_E_ACCESS ? W_ACCESS_DENIED : r == CK_E_TOOLONG ? W_BAD_FORMAT :
+	    vecs_code(r), r);
 }
 
 int

@@ -85,7 +85,7 @@ t "decrypted"; eq "$("$OPENSSL" rsa -in "$T/out" -noout -modulus 2>/dev/null)" "
 t "getkey env:"; PW=file-pw expect_rc 0 "$VECS" entry getkey --store S1 --alias pf --password-file env:PW
 t "getkey --text"; expect_rc 0 "$VECS" entry getkey --store S1 --alias pf --password-file "$T/pw" --text
 t "Private-Key"; has "$T/out" "Private-Key: (2048 bit"
-t "stored encrypted"; run mdb_dump -p -s entries "$DB"; has "$T/out" "BEGIN ENCRYPTED PRIVATE KEY"
+t "stored encrypted"; run mdb_dump -p -s order "$DB"; has "$T/out" "BEGIN ENCRYPTED PRIVATE KEY"
 t "getkey --output"; expect_rc 0 "$VECS" entry getkey --store S1 --alias m1 --output "$T/k.out"
 t "0600"; mode "$T/k.out" 600
 t "key"; eq "$("$OPENSSL" rsa -in "$T/k.out" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"

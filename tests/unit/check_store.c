@@ -492,6 +492,42 @@ START_TEST(t_crl_entry)
 }
 END_TEST
 
+static int
+count_seq(const struct ck_entry *e, void *arg)
+{
+	long *n = arg;
+	char want[32];
+
+	snprintf(want, sizeof(want), "e%ld", *n);
+	ck_assert_str_eq(e->alias, want);
+	ck_assert_uint_eq(e->cert_len, pem1_len);
+	ck_assert_mem_eq(e->cert_pem, pem1, pem1_len);
+	(*n)++;
+	return 0;
+}
+
+/* A walk longer than the page-dropping interval sees every entry intact. */
+START_TEST(t_long_walk)
+{
+	struct ck_entry *e = trusted("x", pem1, pem1_len);
+	char alias[32];
+	long n = 0;
+
+	ck_assert_int_eq(ck_store_create(st, "BIG", 0), 0);
+	ck_assert_int_eq(ck_store_txn_begin(st, 1), 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(alias, sizeof(alias), "e%d", i);
+		free(e->alias);
+		e->alias = strdup(alias);
+		ck_assert_int_eq(ck_store_entry_add(st, "BIG", e), 0);
+	}
+	ck_assert_int_eq(ck_store_txn_commit(st), 0);
+	ck_assert_int_eq(ck_store_entry_iter(st, "BIG", count_seq, &n), 0);
+	ck_assert_int_eq(n, 10000);
+	ck_entry_free(e);
+}
+END_TEST
+
 Suite *
 suite_store(void)
 {
@@ -512,6 +548,7 @@ suite_store(void)
 	tcase_add_test(tc, t_build);
 	tcase_add_test(tc, t_map_full_keeps_data);
 	tcase_add_test(tc, t_crl_entry);
+	tcase_add_test(tc, t_long_walk);
 	suite_add_tcase(s, tc);
 	return s;
 }
