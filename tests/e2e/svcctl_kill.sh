@@ -26,6 +26,15 @@ for phase in plan stop core swap publish start verify; do
 	t "after a kill at $phase the next run reports the pending swap"
 	expect_rc 0 S --status
 	has "$T/err" "interrupted in phase $phase"
+	if [ "$phase" = stop ]; then
+		t "the journal and the staged keys are private"
+		JD=$(find "$CERTKIT_ROOT" -type d -name journal | head -1)
+		mode "$JD" 700
+		mode "$JD/swap.journal" 600
+		mode "$JD/new.key" 600
+		mode "$JD/old.key" 600
+		has "$JD/swap.journal" "phase=stop"
+	fi
 	t "after a kill at $phase a new swap is refused (8)"
 	expect_rc 8 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
 	t "--$how after a kill at $phase"
