@@ -339,10 +339,14 @@ become_service(const struct ck_service *s, int logfd, int wfd, const char *pidpa
 	/* as the service's user: a directory it cannot enter is an error */
 	if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0)
 		child_fail(wfd, 3);
-	/* nothing of svcctl's (store, lock files) may leak into the service */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != wfd)
-			close(fd);
+	/* nothing of svcctl's (store, lock files) may leak into the service:
+	 * everything above stderr closes at exec, the report pipe included */
+#ifdef CLOSE_RANGE_CLOEXEC
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+#endif
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != wfd)
+				close(fd);
 	execl("/bin/sh", "sh", "-c", s->start, (char *)NULL);
 	unlink(pidpath);
 	child_fail(wfd, 7);

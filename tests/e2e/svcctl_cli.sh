@@ -305,4 +305,13 @@ has "$T/out" "vmafdd (VMware Authentication Framework)"
 has "$T/out" "vmware-rhttpproxy (VMware HTTP Reverse Proxy)"
 eq "$(head -3 "$T/out" | cut -d' ' -f1 | tr '\n' ' ')" "vmafdd vmdird vmcad "
 
+t "no descriptor of svcctl leaks into a service"
+cat >"$W/fd.conf" <<EOF
+[service fdcheck]
+start = ls /proc/\$\$/fd | tr '\\n' ' ' >$W/fds; exec sleep 100000
+EOF
+"$SVCCTL" -r "$W/fd.conf" --start fdcheck 7>"$W/seven" >/dev/null 2>&1
+eq "$(cat "$W/fds")" "0 1 2 "
+"$SVCCTL" -r "$W/fd.conf" --stop --all >/dev/null 2>&1
+
 finish
