@@ -50,6 +50,13 @@ for o in --start --stop --restart --status --list-services --list --replace-cert
     --root-cert --vmca-config --renew --days --store --alias --fqdn --dry-run --help --version; do
 	has "$T/out" "$o"
 done
+t "-h is --help"
+"$SVCCTL" --help >"$W/h1"
+"$SVCCTL" -h >"$W/h2"
+same "$W/h1" "$W/h2"
+t "-n (dry run) only with --replace-cert (2)"
+expect_rc 2 S --start --all -n
+has "$T/err" "--dry-run goes with --replace-cert"
 t "no action: usage (2)"
 expect_rc 2 "$SVCCTL"
 t "unknown option (2)"
