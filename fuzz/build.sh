@@ -3,6 +3,12 @@
 #   sh fuzz/build.sh [BUILDDIR] [OUTDIR]
 # BUILDDIR is a configured build tree (for config.h; default build/),
 # OUTDIR receives one binary per fuzz/fuzz_*.c (default BUILDDIR/fuzz).
+# lib/*.c go into one archive, so a target may #include a lib source to reach
+# its static decoders (its own copy then wins over the archive member).  A
+# target names the binaries' sources it needs in a line
+#   /* fuzz-extra: vecs/main.c vecs/opts.c */
+# they are compiled with main renamed, so argument parsers can be driven
+# without running commands.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bdir=${1:-$top/build}
@@ -21,9 +27,20 @@ for c in "$top"/lib/*.c; do
 	clang $CFLAGS -c "$c" -o "$o"
 	objs="$objs $o"
 done
+rm -f "$out/obj/libfuzzck.a"
+# shellcheck disable=SC2086
+ar rcs "$out/obj/libfuzzck.a" $objs
 for f in "$top"/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
+	extra=$(sed -n 's|^/\* fuzz-extra: \(.*\) \*/$|\1|p' "$f")
+	eobjs=""
+	for e in $extra; do
+		o="$out/obj/$name-$(echo "$e" | tr / _).o"
+		# shellcheck disable=SC2086
+		clang $CFLAGS -I"$top/$(dirname "$e")" -Dmain=ck_fuzz_unused_main -c "$top/$e" -o "$o"
+		eobjs="$eobjs $o"
+	done
 	# shellcheck disable=SC2086
-	clang $CFLAGS -fsanitize=fuzzer "$f" $objs $LIBS -o "$out/$name"
+	clang $CFLAGS -fsanitize=fuzzer "$f" $eobjs "$out/obj/libfuzzck.a" $LIBS -o "$out/$name"
 	echo "built $out/$name"
 done

@@ -24,7 +24,7 @@ for t in $targets; do
 	mkdir -p "$work" "$out/artifacts"
 	echo "=== $t for ${secs}s"
 	if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-	    "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+	    "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -close_fd_mask=3 \
 	    -artifact_prefix="$out/artifacts/$t-" -print_final_stats=1 "$work" "$seeds" \
 	    >"$out/$t.log" 2>&1; then
 		status=1

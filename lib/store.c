@@ -318,7 +318,8 @@ store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t o
 	info.id = (uint32_t)id;
 	info.owner = owner;
 	info.nace = nace;
-	memcpy(info.ace, aces, nace * sizeof(*aces));
+	if (nace > 0)	/* the built-in stores pass aces == NULL */
+		memcpy(info.ace, aces, nace * sizeof(*aces));
 	return store_put(st, txn, &info);
 }
 
