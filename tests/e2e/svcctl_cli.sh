@@ -182,7 +182,7 @@ wait "$_other" 2>/dev/null
 # --- fake services that misbehave -------------------------------------------------------
 cat >"$REG" <<EOF
 [registry]
-settle = 300ms
+settle = 1s
 poll = 20ms
 
 [service base]

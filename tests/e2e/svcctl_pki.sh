@@ -82,7 +82,7 @@ start = $_proxy
 probe = tls:$PORT
 requires = vmcad
 tls_endpoint = 127.0.0.1:$PORT
-start_timeout = 4s
+start_timeout = 10s
 stop_timeout = 2s
 EOR
 }
