@@ -287,6 +287,17 @@ meta_next(struct ck_store *st, MDB_txn *txn, const char *name, int wide, uint64_
 	return 0;
 }
 
+/* Names with control characters (a newline, ESC) would forge lines and
+ * escape sequences in the line-oriented listings scripts parse. */
+static int
+has_ctrl(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 static int
 store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t owner,
     const struct ck_ace *aces, size_t nace)
@@ -302,6 +313,8 @@ store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t o
 	if (n > CK_STORE_NAME_MAX)
 		return ck_errf(CK_E_TOOLONG, "store name is %zu characters, at most %d allowed",
 		    n, CK_STORE_NAME_MAX);
+	if (has_ctrl(name, n))
+		return ck_errf(CK_E_INVAL, "store name contains a control character (such as a newline)");
 	r = store_get(st, txn, name, &info);
 	if (r == 0)
 		return ck_errf(CK_E_EXIST, "store [%s] already exists", info.name);
@@ -796,6 +809,8 @@ entry_key(uint32_t id, const char *alias, unsigned char *buf, MDB_val *k)
 		return ck_errf(CK_E_INVAL, "empty alias");
 	if (n > CK_ALIAS_MAX)
 		return ck_errf(CK_E_TOOLONG, "alias is %zu bytes, at most %d allowed", n, CK_ALIAS_MAX);
+	if (has_ctrl(alias, n))
+		return ck_errf(CK_E_INVAL, "alias contains a control character (such as a newline)");
 	put32(buf, id);
 	casefold((char *)buf + 4, alias, n);
 	k->mv_data = buf;
