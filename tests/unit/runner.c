@@ -23,6 +23,7 @@ static const struct {
 	{ "ca", suite_ca },
 	{ "registry", suite_registry },
 	{ "journal", suite_journal },
+	{ "secrets", suite_secrets },
 	/* add new module suites here, one line each */
 };
 

@@ -16,6 +16,7 @@ Suite *suite_cfg(void);
 Suite *suite_ca(void);
 Suite *suite_registry(void);
 Suite *suite_journal(void);
+Suite *suite_secrets(void);
 
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);
