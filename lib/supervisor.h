@@ -58,7 +58,10 @@ void ck_sup_set_progress(struct ck_sup *sup, ck_sup_progress cb, void *u);
  * failure as detail.
  */
 int ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore);
-/* Stop the services with want[i] != 0, dependents first. */
+/* Stop the services with want[i] != 0, dependents first.  A stop is
+ * always carried through for every selected service (a service that will
+ * not stop does not keep the others running); ignore only exists for
+ * symmetry with ck_sup_start.  CK_E_SERVICE if one survived SIGKILL. */
 int ck_sup_stop(struct ck_sup *sup, const unsigned char *want, int ignore);
 /* Current state of service i (runs the readiness probe once). */
 int ck_sup_state(struct ck_sup *sup, size_t i, enum ck_svc_state *st);
