@@ -4,9 +4,13 @@
 #   1. builds with gcc and -Werror and runs the whole suite (unit + e2e);
 #   2. builds with clang and -Werror (warnings must be clean with both);
 #   3. builds with ASan+UBSan and runs the whole suite again;
-#   4. runs the unit suites under valgrind memcheck.
-# Test logs are printed so the results are visible in CI output.
-# SKIP_ASAN=1, SKIP_CLANG=1, SKIP_VALGRIND=1 leave a stage out.
+#   4. runs the unit suites and the binaries' main end-to-end tests
+#      (VALGRIND_E2E) under valgrind memcheck: any error or definite leak fails;
+#   5. runs every libFuzzer target (fuzz/) for FUZZ_SECONDS (60) seconds
+#      from the committed corpus: any crash, leak or timeout fails.
+# Test logs are printed so the results are visible in CI output, and each
+# stage's wall time is in the summary.
+# SKIP_ASAN=1, SKIP_CLANG=1, SKIP_VALGRIND=1, SKIP_FUZZ=1 leave a stage out.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/tests/deps.sh"
@@ -41,9 +45,10 @@ run_suite gcc "$top/build"
 
 if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
 	echo "=== clang: -Werror build"
+	start=$(date +%s)
 	if CC=clang sh "$top/tests/build.sh" "$top/build-clang"; then
 		summary="$summary
-clang: build ok"
+clang: build ok ($(( $(date +%s) - start ))s)"
 	else
 		status=1; summary="$summary
 clang: BUILD FAILED"
@@ -56,16 +61,32 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
 	    run_suite asan "$top/build-asan" --enable-asan --enable-debug
 fi
 
+# The e2e tests that walk each binary's main paths; under memcheck every
+# certool/vecs/svcctl they run is checked (tests/lib.sh VALGRIND_TESTS=1).
+VALGRIND_E2E=${VALGRIND_E2E:-"tests/e2e/certool_basic.sh tests/e2e/vecs_compat.sh tests/e2e/svcctl_manual.sh"}
 if [ "${SKIP_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
-	echo "=== valgrind: unit suites under memcheck"
-	if (cd "$top/build" && make check VALGRIND_TESTS=1 TESTS=tests/unit/runner >valgrind.out 2>&1); then
+	echo "=== valgrind: unit suites and $VALGRIND_E2E under memcheck"
+	start=$(date +%s)
+	if (cd "$top/build" && make -j2 check VALGRIND_TESTS=1 TESTS="tests/unit/runner $VALGRIND_E2E" \
+	    >valgrind.out 2>&1); then
 		res=ok
 	else
 		res=FAILED; status=1
 	fi
-	cat "$top/build/tests/unit/runner.log"
+	for t in tests/unit/runner $VALGRIND_E2E; do
+		echo "--- valgrind: ${t%.sh}.log"
+		cat "$top/build/${t%.sh}.log"
+	done
 	summary="$summary
-valgrind (unit): $res"
+valgrind (unit + e2e): $res ($(( $(date +%s) - start ))s) $(grep -E '^# (TOTAL|FAIL|ERROR):' "$top/build/valgrind.out" | tr '\n' ' ')"
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
+	echo "=== fuzz: every target for ${FUZZ_SECONDS:-60}s"
+	start=$(date +%s)
+	if sh "$top/fuzz/run.sh" -t "${FUZZ_SECONDS:-60}" -b "$top/build"; then res=ok; else res=FAILED; status=1; fi
+	summary="$summary
+fuzz: $res ($(( $(date +%s) - start ))s)"
 fi
 
 echo "=== summary$summary"
