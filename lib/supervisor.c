@@ -59,6 +59,7 @@ struct svcrt {
 	pid_t stop_pid;		/* running stop command, or 0 */
 	off_t log_off;		/* log size before this start */
 	int launch_fd;		/* pipe from a launch in flight, or -1 */
+	pid_t mid_pid;		/* intermediate child of the double fork, or 0 */
 	int rc;
 	char *msg;
 };
@@ -357,7 +358,7 @@ bi_launch(struct ck_sup *sup, size_t i)
 {
 	const struct ck_service *s = &sup->reg->svc[i];
 	char *logpath = NULL, *pidpath = NULL, hdr[256], ts[32];
-	int logfd = -1, pfd[2] = { -1, -1 }, r, st;
+	int logfd = -1, pfd[2] = { -1, -1 }, r;
 	pid_t a;
 	ssize_t n;
 	struct stat sb;
@@ -408,8 +409,9 @@ bi_launch(struct ck_sup *sup, size_t i)
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
-	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
-		;
+	/* the intermediate child exits at once; it is reaped by the poll
+	 * loop (reap_mid) rather than waited for here, launch after launch */
+	sup->rt[i].mid_pid = a;
 	/*
 	 * The grandchild reports a failure before exec through the pipe;
 	 * EOF means exec happened.  Launches do not wait for it one by one:
@@ -656,6 +658,22 @@ ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines)
 	return res;
 }
 
+/* Reap the double fork's intermediate child of service i. */
+static void
+reap_mid(struct ck_sup *sup, size_t i, int block)
+{
+	int st;
+	pid_t w;
+
+	if (sup->rt[i].mid_pid <= 0)
+		return;
+	do
+		w = waitpid(sup->rt[i].mid_pid, &st, block ? 0 : WNOHANG);
+	while (w < 0 && errno == EINTR);
+	if (w != 0)
+		sup->rt[i].mid_pid = 0;
+}
+
 /*
  * 1 while the launch of service i is still in flight, 0 once the service
  * exec'd (or for backends without a launch pipe), CK_E_SERVICE (message
@@ -670,6 +688,7 @@ launch_check(struct ck_sup *sup, size_t i, int block)
 	int msg[2];
 	ssize_t n;
 
+	reap_mid(sup, i, 0);
 	if (rt->launch_fd < 0)
 		return 0;
 	if (block)
@@ -809,6 +828,7 @@ ck_sup_close(struct ck_sup *sup)
 		return;
 	for (size_t i = 0; i < sup->reg->n; i++) {
 		probe_cancel(sup, i);
+		reap_mid(sup, i, 1);
 		free(sup->rt[i].msg);
 		if (sup->rt[i].launch_fd >= 0)
 			close(sup->rt[i].launch_fd);
@@ -853,6 +873,7 @@ reset_rt(struct ck_sup *sup)
 {
 	for (size_t i = 0; i < sup->reg->n; i++) {
 		probe_cancel(sup, i);
+		reap_mid(sup, i, 1);
 		free(sup->rt[i].msg);
 		if (sup->rt[i].launch_fd >= 0)
 			close(sup->rt[i].launch_fd);
@@ -1011,8 +1032,10 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 			break;
 		wait_tick(reg->poll_ms);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		probe_cancel(sup, i);
+		reap_mid(sup, i, 1);
+	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (first_fail < 0) {
 		for (size_t i = 0; i < n; i++)
