@@ -211,6 +211,15 @@ requires = nostart
 
 [service missingcmd]
 start = exec /nonexistent/daemon
+
+[service ftest]
+start = exec sleep 100000
+probe = cmd: [ -d / ]
+
+[service fmissing]
+start = exec sleep 100000
+probe = cmd: test -f never.ready
+start_timeout = 300ms
 EOF
 t "a service that fails to start: exit 1, named, with its log"
 expect_rc 1 S --start nostart
@@ -229,6 +238,11 @@ t "a service that dies after becoming ready: named, with its log"
 expect_rc 1 S --start dies
 has "$T/err" "service dies exited"
 has "$T/err" "fatal: bad certificate"
+t "a file-test command probe: true"
+expect_rc 0 S --start ftest
+t "a file-test command probe: false"
+expect_rc 1 S --start fmissing
+has "$T/err" "service fmissing did not become ready"
 t "a missing program: named"
 expect_rc 1 S --start missingcmd
 has "$T/err" "/nonexistent/daemon"
