@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -32,13 +33,15 @@ static struct ck_ca *ca;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char tmpl[] = "/tmp/ckfuzzca.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[4096];
 	struct ck_cfg *c = NULL;
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
 	STACK_OF(X509) *sk = NULL;
 
 	(void)argc; (void)argv;
+	snprintf(tmpl, sizeof(tmpl), "%s/ckfuzzca.XXXXXX", tmp ? tmp : "/tmp");
 	if (mkdtemp(tmpl) == NULL || ck_ca_open(tmpl, &ca) != 0 || ck_cfg_new(&c) != 0 ||
 	    ck_cfg_set(c, CK_CFG_NAME, "fuzz root") != 0 ||
 	    ck_key_generate(CK_KEY_RSA, 2048, &k) != 0 ||

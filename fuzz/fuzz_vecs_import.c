@@ -27,10 +27,13 @@ static char pwpath[64];
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char root[] = "/tmp/ckfuzzvecs.XXXXXX";
+	/* under $TMPDIR: fuzz/run.sh points it at a tmpfs it removes after */
+	const char *tmp = getenv("TMPDIR");
+	static char root[4096];
 	int fd;
 
 	(void)argc; (void)argv;
+	snprintf(root, sizeof(root), "%s/ckfuzzvecs.XXXXXX", tmp ? tmp : "/tmp");
 	if (mkdtemp(root) == NULL || setenv("CERTKIT_ROOT", root, 1) != 0 ||
 	    (fd = memfile("pw\n", 3, pwpath, sizeof(pwpath))) < 0)
 		abort();
