@@ -174,24 +174,27 @@ done
 read -r _npass _nfail <"$T/tally"
 
 # --- rows that need their own set-up ------------------------------------------------
-# peak RSS of the last command run under /usr/bin/time, in KiB
+# peak RSS of the last command run under /usr/bin/time, in KiB (valgrind's
+# own footprint is larger: then a generous bound)
 rss() { tail -1 "$T/rss"; }
+RSS_MAX=65536
+[ "${VALGRIND_TESTS:-0}" = 1 ] && RSS_MAX=524288
 t "svcctl: a service that prints 100 MiB, then becomes ready"
 /usr/bin/time -f '%M' -o "$T/rss" "$SVCCTL" -r "$F/loud.conf" --start loud >"$T/out" 2>"$T/err"
 eq "$?" 0
-t "svcctl's memory does not grow with the service's output (RSS KiB < 65536)"
-[ "$(rss)" -lt 65536 ] && ok || fail "peak RSS $(rss) KiB"
+t "svcctl's memory does not grow with the service's output (RSS KiB < $RSS_MAX)"
+[ "$(rss)" -lt "$RSS_MAX" ] && ok || fail "peak RSS $(rss) KiB"
 t "svcctl: a service that prints 100 MiB and fails: the tail of its log is shown"
 /usr/bin/time -f '%M' -o "$T/rss" "$SVCCTL" -r "$F/loud.conf" --start loudfail >"$T/out" 2>"$T/err"
 eq "$?" 1
 has "$T/err" "loudfail"
-[ "$(rss)" -lt 65536 ] && ok || fail "peak RSS $(rss) KiB"
+[ "$(rss)" -lt "$RSS_MAX" ] && ok || fail "peak RSS $(rss) KiB"
 t "svcctl: a probe command that prints 100 MiB"
 /usr/bin/time -f '%M' -o "$T/rss" "$SVCCTL" -r "$F/loud.conf" --start loudprobe >"$T/out" 2>"$T/err"
 rc=$?
 eq "$rc" 1
 has "$T/err" "loudprobe"
-[ "$(rss)" -lt 65536 ] && ok || fail "peak RSS $(rss) KiB"
+[ "$(rss)" -lt "$RSS_MAX" ] && ok || fail "peak RSS $(rss) KiB"
 "$SVCCTL" -r "$F/loud.conf" --stop --all >/dev/null 2>&1
 find "$CERTKIT_ROOT" -name 'loud*.log' -exec rm -f {} +
 
@@ -208,7 +211,8 @@ eq "$rc" 217
 eq "$(cat "$T/r2/file")" x
 t "vecs: the store directory is not writable (nobody)"
 if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$VECS" entry create --store TRUSTED_ROOTS --cert "$W/m2.crt"
+	# the binary itself: a valgrind wrapper (VALGRIND_TESTS=1) sits in a 0700 directory
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$top_builddir/vecs/vecs" entry create --store TRUSTED_ROOTS --cert "$W/m2.crt"
 	eq "$rc" 5
 	has "$T/err" "denied"
 else
