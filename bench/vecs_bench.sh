@@ -107,6 +107,8 @@ cc -O2 -o "$W/nssload" "$W/nssload.c" $(pkg-config --cflags --libs nss) -lcrypto
 now() { date +%s.%N; }
 el() { echo "$2 - $1" | bc -l | awk '{printf "%.3f", $1}'; }
 mean_ms() { python3 -c "import json,sys; print('%.2f' % (json.load(open(sys.argv[1]))['results'][0]['mean']*1000))" "$1"; }
+# CPU time (user + system), less sensitive than wall time to a busy machine
+cpu_ms() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print('%.2f' % ((r['user']+r['system'])*1000))" "$1"; }
 nth() { awk -v n="$2" '/BEGIN CERTIFICATE/{i++} i==n' "$1"; }
 
 echo "generating certificates..."
@@ -155,6 +157,8 @@ hyperfine -N -w 3 -r "$RUNS" --export-json "$W/g3.json" "certutil -L -d sql:$W/n
 hyperfine -N -w 3 -r "$RUNS" --export-json "$W/g4.json" "certutil -L -d sql:$W/nbig -n c$((NSS_BIG / 2)) -a" >/dev/null 2>&1
 VG100=$(mean_ms "$W/g1.json"); VG100K=$(mean_ms "$W/g2.json")
 NG100=$(mean_ms "$W/g3.json"); NG100K=$(mean_ms "$W/g4.json")
+VC100=$(cpu_ms "$W/g1.json"); VC100K=$(cpu_ms "$W/g2.json")
+NC100=$(cpu_ms "$W/g3.json"); NC100K=$(cpu_ms "$W/g4.json")
 
 # --- 3. list 100k -------------------------------------------------------------------------
 rss() { /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -n 1; }
@@ -178,6 +182,8 @@ printf '\n%-44s %12s %12s %8s\n' "operation" "vecs" "certutil" "speedup"
 printf '%-44s %10.2fms %10.2fms %7sx\n' "entry create, store of 10k (mean of $NC)" "$V_CREATE" "$N_CREATE" "$(r "$N_CREATE" "$V_CREATE")"
 printf '%-44s %10.2fms %10.2fms %7sx\n' "getcert, store of 100" "$VG100" "$NG100" "$(r "$NG100" "$VG100")"
 printf '%-44s %10.2fms %10.2fms %7sx\n' "getcert, store of 100k (certutil: $NSS_BIG)" "$VG100K" "$NG100K" "$(r "$NG100K" "$VG100K")"
+printf '%-44s %10.2fms %10.2fms %7sx\n' "  getcert CPU time (user+sys), store of 100" "$VC100" "$NC100" "$(r "$NC100" "$VC100")"
+printf '%-44s %10.2fms %10.2fms %7sx\n' "  getcert CPU time, store of 100k / $NSS_BIG" "$VC100K" "$NC100K" "$(r "$NC100K" "$VC100K")"
 printf '%-44s %11ss %11ss\n' "list 100k entries, PEM (certutil -L: $NSS_BIG)" "$VL_T" "$NL_T"
 printf '%-44s %11ss\n' "list 100k entries --aliases" "$VLA_T"
 printf '%-44s %10sKB %10sKB\n' "peak RSS, list 100k (certutil: $NSS_BIG)" "$VL_M" "$NL_M"
