@@ -1,16 +1,21 @@
 #!/bin/sh
 # Run every fuzz target (or those named) for SECONDS each, starting from the
 # committed seed corpus.  Any crash, leak, timeout or out-of-memory fails.
-#   sh fuzz/run.sh [-t SECONDS] [-b BUILDDIR] [TARGET...]
+#   sh fuzz/run.sh [-t SECONDS] [-b BUILDDIR] [-j JOBS] [TARGET...]
+# -j runs that many targets at once (each still gets SECONDS); TARGET may be
+# given with or without its fuzz_ prefix.  New inputs found go to
+# BUILDDIR/fuzz/corpus-NAME, crashes to BUILDDIR/fuzz/artifacts.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=60
 bdir=$top/build
-while getopts t:b: o; do
+jobs=1
+while getopts t:b:j: o; do
 	case $o in
 	t) secs=$OPTARG ;;
 	b) bdir=$OPTARG ;;
-	*) echo "usage: fuzz/run.sh [-t SECONDS] [-b BUILDDIR] [TARGET...]" >&2; exit 2 ;;
+	j) jobs=$OPTARG ;;
+	*) echo "usage: fuzz/run.sh [-t SECONDS] [-b BUILDDIR] [-j JOBS] [TARGET...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -21,22 +26,47 @@ targets=${*:-$(cd "$out" && ls fuzz_* 2>/dev/null | grep -v '\.' || true)}
 # removed afterwards
 scratch=$(mktemp -d /dev/shm/ckfuzz.XXXXXX 2>/dev/null || mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-status=0
-for t in $targets; do
-	case $t in fuzz_*) ;; *) t=fuzz_$t ;; esac
+
+# one target: its log in $out/NAME.log, its result in $scratch/NAME.rc
+run_one() {
+	t=$1
 	seeds="$top/fuzz/corpus/${t#fuzz_}"
 	work="$out/corpus-${t#fuzz_}"
-	mkdir -p "$work" "$out/artifacts"
-	echo "=== $t for ${secs}s"
-	if ! TMPDIR=$scratch ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+	mkdir -p "$work" "$out/artifacts" "$scratch/$t"
+	rc=0
+	TMPDIR=$scratch/$t ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	    "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -close_fd_mask=3 \
 	    -artifact_prefix="$out/artifacts/$t-" -print_final_stats=1 "$work" "$seeds" \
-	    >"$out/$t.log" 2>&1; then
-		status=1
-		echo "FAIL: $t (see $out/$t.log; artifacts in $out/artifacts)"
-		tail -40 "$out/$t.log"
-	else
-		grep -E 'stat::number_of_executed_units|Done ' "$out/$t.log" | tail -2
-	fi
+	    >"$out/$t.log" 2>&1 || rc=$?
+	echo "$rc" >"$scratch/$t.rc"
+}
+
+status=0
+set -- 
+for t in $targets; do
+	case $t in fuzz_*) ;; *) t=fuzz_$t ;; esac
+	[ -x "$out/$t" ] || { echo "fuzz/run.sh: no target $t" >&2; status=1; continue; }
+	set -- "$@" "$t"
+done
+while [ $# -gt 0 ]; do
+	batch=""
+	n=0
+	while [ $# -gt 0 ] && [ "$n" -lt "$jobs" ]; do
+		echo "=== $1 for ${secs}s"
+		run_one "$1" &
+		batch="$batch $1"
+		n=$((n + 1))
+		shift
+	done
+	wait
+	for t in $batch; do
+		if [ "$(cat "$scratch/$t.rc")" != 0 ]; then
+			status=1
+			echo "FAIL: $t (see $out/$t.log; artifacts in $out/artifacts)"
+			tail -40 "$out/$t.log"
+		else
+			echo "$t: $(grep -E '^Done ' "$out/$t.log" | tail -1)"
+		fi
+	done
 done
 exit $status
