@@ -240,14 +240,18 @@ else
 	echo "# skip: full filesystem rows need root and a tmpfs mount"
 fi
 
-# two swaps at once: the second is refused, the first completes
+# two swaps at once: the second is refused, the first completes.  The proxy
+# takes 3 s to start, so the first swap holds the lock for seconds after
+# its journal appears, however slow the machine (valgrind) is.
+write_registry "sleep 3; exec $OPENSSL s_server -quiet -accept 127.0.0.1:$PORT -cert $MS_DIR/machine-ssl.crt -key $MS_DIR/machine-ssl.key -www"
+sed -i 's/^start_timeout = .*/start_timeout = 30s/' "$REG"
 t "start the appliance for the concurrent swaps"
 expect_rc 0 S --start --all
 on_exit "$SVCCTL" -r "$REG" --stop --all
 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" >"$T/first.out" 2>"$T/first.err" &
 _first=$!
 # wait until the first holds the lock (its journal exists), then race it
-for _i in $(seq 1 100); do
+for _i in $(seq 1 1200); do
 	[ -n "$(find "$CERTKIT_ROOT" -name 'swap.journal' 2>/dev/null)" ] && break
 	sleep 0.05
 done
