@@ -17,6 +17,20 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/tests/deps.sh"
 status=0
 summary=""
+npass=0 nfail=0
+
+# tally RES P F: add a stage's passed and failed tests to the closing line;
+# a stage that failed with no failed test counted (a build, a crash of the
+# harness) counts as one failure, so a red run never reads "0 failed"
+tally() {
+	f=$3
+	[ "$1" = ok ] || [ "$f" -gt 0 ] || f=1
+	npass=$((npass + $2)) nfail=$((nfail + f))
+}
+
+# automake's summary in FILE: the PASS count, and FAIL + ERROR + XPASS
+am_pass() { sed -n 's/^# PASS: *//p' "$1" | awk '{ n += $1 } END { print n + 0 }'; }
+am_fail() { sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' "$1" | awk '{ n += $1 } END { print n + 0 }'; }
 
 print_logs() {
 	for log in $(find "$1/tests" -name '*.log' ! -name test-suite.log 2>/dev/null | sort); do
@@ -30,7 +44,7 @@ run_suite() {
 	name=$1 bdir=$2; shift 2
 	echo "=== $name: build in $bdir ($*)"
 	if ! sh "$top/tests/build.sh" "$bdir" "$@"; then
-		status=1; summary="$summary
+		status=1; tally FAILED 0 0; summary="$summary
 $name: BUILD FAILED"; return
 	fi
 	echo "=== $name: make check"
@@ -38,6 +52,7 @@ $name: BUILD FAILED"; return
 	if (cd "$bdir" && make -j2 check >check.out 2>&1); then res=ok; else res=FAILED; status=1; fi
 	print_logs "$bdir"
 	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$bdir/check.out" || tail -30 "$bdir/check.out"
+	tally $res "$(am_pass "$bdir/check.out")" "$(am_fail "$bdir/check.out")"
 	summary="$summary
 $name: $res ($(( $(date +%s) - start ))s) $(grep -E '^# (TOTAL|FAIL|ERROR):' "$bdir/check.out" | tr '\n' ' ')"
 }
@@ -51,7 +66,7 @@ if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
 		summary="$summary
 clang: build ok ($(( $(date +%s) - start ))s)"
 	else
-		status=1; summary="$summary
+		status=1; tally FAILED 0 0; summary="$summary
 clang: BUILD FAILED"
 	fi
 fi
@@ -80,6 +95,7 @@ if [ "${SKIP_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
 	else
 		res=FAILED; status=1
 	fi
+	tally $res "$(am_pass "$top/build/valgrind.out")" "$(am_fail "$top/build/valgrind.out")"
 	for t in tests/unit/runner $VALGRIND_E2E; do
 		echo "--- valgrind: ${t%.sh}.log"
 		cat "$top/build/${t%.sh}.log"
@@ -91,11 +107,17 @@ fi
 if [ "${SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
 	echo "=== fuzz: every target for ${FUZZ_SECONDS:-60}s"
 	start=$(date +%s)
-	if sh "$top/fuzz/run.sh" -t "${FUZZ_SECONDS:-60}" -j "${FUZZ_JOBS:-2}" -b "$top/build"; then res=ok; else res=FAILED; status=1; fi
+	if sh "$top/fuzz/run.sh" -t "${FUZZ_SECONDS:-60}" -j "${FUZZ_JOBS:-2}" -b "$top/build" \
+	    >"$top/build/fuzz.out" 2>&1; then res=ok; else res=FAILED; status=1; fi
+	cat "$top/build/fuzz.out"
+	# each target is one test: "NAME: Done N runs ..." or "FAIL: NAME ..."
+	tally $res "$(grep -c ': Done ' "$top/build/fuzz.out")" "$(grep -c '^FAIL: ' "$top/build/fuzz.out")"
 	summary="$summary
 fuzz: $res ($(( $(date +%s) - start ))s)"
 fi
 
 echo "=== summary$summary"
 if [ "$status" = 0 ]; then echo "run-all: all stages passed"; else echo "run-all: FAILURES"; fi
+# the closing line CI reads: every test of every stage (a fuzz target is one)
+echo "run-all: $npass passed, $nfail failed"
 exit $status
