@@ -4,8 +4,9 @@
 #   certool --gencert (existing RSA-2048 key)  vs  openssl req -new + openssl x509 -req
 #   certool --genkey                           vs  openssl genpkey
 #
-# Prints the median wall time of each, the ratios and the peak RSS of the
-# certool runs.  Run on demand (make bench-certool), never in the test
+# Prints the median wall time of each, the ratios, the instructions each
+# --gencert path retires (callgrind, repeatable on a busy machine) and the
+# peak RSS of the certool runs.  Run on demand (make bench-certool), never in the test
 # suite: timings depend on the machine.
 #
 # usage: bench/certool_bench.sh [BUILDDIR] [RUNS]
@@ -133,4 +134,23 @@ printf '%-44s %10s\n' "openssl genpkey (RSA-2048)" "$og"
 awk -v a="$os" -v b="$gc" 'BEGIN { printf "gencert speed-up vs openssl two-step: %.1fx (target >= 8x)\n", a / b }'
 [ -n "$gct" ] && awk -v a="$os" -v b="$gct" 'BEGIN { printf "gencert speed-up with its files on tmpfs:  %.1fx\n", a / b }'
 awk -v a="$og" -v b="$gk" 'BEGIN { printf "genkey  speed-up vs openssl genpkey:  %.2fx (key generation is random: a wide spread)\n", a / b }'
+# Instructions retired (callgrind): the same for the same binaries and
+# inputs however busy the machine is, so the CPU side of the comparison can
+# be read on a shared machine where wall times are mostly waiting for a core.
+# CALLGRIND=0 leaves it out.
+instr() {
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+	    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+}
+if [ "${CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
+	ig=$(instr "$CERTOOL" --gencert --privkey=leaf.key --cert=leaf.crt --config=host.cfg)
+	ir=$(instr "$OPENSSL" req -new -key leaf.key -subj "$SUBJ" -config ext.cnf -out leaf.csr)
+	ix=$(instr "$OPENSSL" x509 -req -in leaf.csr -CA "$VMCA_DATA_DIR/root.cer" \
+	    -CAkey "$VMCA_DATA_DIR/privatekey.pem" -set_serial 0xc0ffee -days 730 -sha256 \
+	    -extfile ext.cnf -extensions v3 -out leaf-ossl.crt)
+	iv=$(instr "$CERTOOL" --version)
+	awk -v g="$ig" -v r="$ir" -v x="$ix" -v v="$iv" 'BEGIN {
+		printf "instructions (callgrind): certool --gencert %.1fM (of which start-up %.1fM); openssl req %.1fM + x509 -req %.1fM = %.1fM: %.1fx (target >= 8x)\n",
+		    g / 1e6, v / 1e6, r / 1e6, x / 1e6, (r + x) / 1e6, (r + x) / g }'
+fi
 echo "peak RSS: certool --gencert ${rss_gc} KiB, certool --genkey ${rss_gk} KiB (target <= 8192), openssl x509 -req ${rss_os} KiB"
