@@ -65,7 +65,7 @@ enum opt_id {
 	/* other options */
 	O_PREDATE, O_FILTER, O_OPTION, O_WAIT, O_FQDN, O_DATAENC, O_DAYS, O_KEYSIZE,
 	O_KEYTYPE, O_PASSWORD_FILE, O_PASSWORD_FD, O_ALLOW_WILDCARD, O_ALLOW_CA,
-	O_AIA_URL,
+	O_AIA_URL, O_KEEPKEY,
 	/* connection */
 	O_SERVER, O_SRP_UPN, O_SRP_PWD, O_PORT, O_USER, O_PASSWORD, O_DOMAIN,
 	/* help and accepted-but-ignored */

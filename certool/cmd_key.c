@@ -8,6 +8,8 @@
 #include "err.h"
 #include "pki.h"
 #include "secmem.h"
+#include "store.h"
+#include "swap.h"
 #include "x509gen.h"
 
 /* Queue the private key (PKCS#8, encrypted if a password was given). */
@@ -70,6 +72,39 @@ out:
 	return code;
 }
 
+/*
+ * --keepkey: keep k, unencrypted PKCS#8 as every key in the store, in
+ * MACHINE_SSL_CERT/__MACHINE_CSR, replacing an earlier CSR's key in one
+ * write transaction.  svcctl --replace-cert --cert without --key takes it
+ * from there when the CA's certificate comes back (the REST API's "the
+ * CSR keeps its private key").  Runs after the files are written, so a
+ * store that cannot be written loses nothing: the key file is there.
+ */
+static int
+keep_csr_key(EVP_PKEY *k)
+{
+	struct ck_store *st = NULL;
+	struct ck_entry *e = NULL;
+	char *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = ck_key_to_pem(k, NULL, &pem, &len)) != 0 ||
+	    (r = ck_entry_build(NULL, 0, pem, len, CK_CSR_KEY_ALIAS, NULL, 0, &e)) != 0 ||
+	    (r = ck_store_open(NULL, 0, &st)) != 0 ||
+	    (r = ck_store_entry_replace(st, CK_STORE_MACHINE_SSL, e, NULL)) != 0) {
+		r = fail(r, "--keepkey: the CSR and key files are written, but the key could "
+		    "not be kept in the store (give --key to svcctl --replace-cert)");
+		goto out;
+	}
+	printf("Key kept in store [%s] as [%s]\n", CK_STORE_MACHINE_SSL, CK_CSR_KEY_ALIAS);
+out:
+	ck_store_close(st);
+	ck_entry_free(e);
+	ck_secfree(pem);
+	return r;
+}
+
 int
 cmd_gencsr(struct ctx *c)
 {
@@ -101,7 +136,8 @@ cmd_gencsr(struct ctx *c)
 		goto out;
 	}
 	pem = NULL;
-	code = out_commit(&o);
+	if ((code = out_commit(&o)) == 0 && c->val[O_KEEPKEY] != NULL)
+		code = keep_csr_key(k);
 out:
 	free(pem);
 	out_free(&o);

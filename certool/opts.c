@@ -122,6 +122,9 @@ const struct opt opts[O_NOPTS] = {
 	    "let the VMCA sign CA requests (subordinate CAs)" },
 	[O_AIA_URL] = { "aia-url", K_VAL, G_OPTIONS, "URL",
 	    "add an AIA caIssuers URL to issued certificates" },
+	[O_KEEPKEY] = { "keepkey", K_FLAG, G_OPTIONS, NULL,
+	    ("--gencsr: also keep the new key in the store as MACHINE_SSL_CERT/__MACHINE_CSR, "
+	    "for svcctl --replace-cert --cert without --key") },
 
 	[O_SERVER] = { "server", K_VAL, G_CONNECTION, "HOST",
 	    "localhost (default); any other host is refused" },
