@@ -16,7 +16,7 @@ while [ \$# -gt 0 ] && [ "\$1" != -- ]; do shift; done
 unit=\$2
 case \$verb in
 start)	case \$unit in broken.service) echo failed ;; slow.service) echo activating ;; *) echo active ;; esac >$W/state/\$unit ;;
-stop)	echo inactive >$W/state/\$unit ;;
+stop)	case \$unit in stuck.service) echo deactivating ;; *) echo inactive ;; esac >$W/state/\$unit ;;
 kill)	echo inactive >$W/state/\$unit ;;
 is-active)
 	s=\$(cat $W/state/\$unit 2>/dev/null || echo inactive)
@@ -49,6 +49,16 @@ core = yes
 start = unused
 startup = manual
 start_timeout = 500ms
+
+[service slow]
+start = unused
+startup = manual
+start_timeout = 500ms
+
+[service stuck]
+start = unused
+startup = manual
+stop_timeout = 300ms
 EOF
 S() { "$SVCCTL" -r "$REG" "$@"; }
 
@@ -64,17 +74,32 @@ expect_rc 0 S --status
 eq "$(cat "$T/out")" "Running:
  vmafdd vmdird
 Stopped:
- broken"
+ broken slow stuck"
 t "systemd: a unit that fails is reported with the journalctl hint"
 expect_rc 1 S --start broken
 has "$T/err" "see journalctl -u broken.service"
+t "systemd: a unit stuck in activating is not started"
+expect_rc 1 S --start slow
+has "$T/err" "service slow did not become ready"
+has "$T/err" "see journalctl -u slow.service"
+hasnt "$T/out" "Successfully started service slow"
+t "systemd: a unit stuck in activating is StartPending"
+expect_rc 0 S --status slow
+eq "$(cat "$T/out")" "StartPending:
+ slow"
+t "systemd: a unit that will not stop gets systemctl kill --signal=SIGKILL"
+expect_rc 0 S --start stuck
+expect_rc 0 S --stop stuck
+has "$T/err" "service stuck did not stop within 0.3 s and was killed (SIGKILL)"
+has "$CALLS" "kill --signal=SIGKILL -- stuck.service"
+has "$T/out" "Successfully stopped service stuck"
 t "systemd: stop --all, dependents first"
 : >"$CALLS"
 expect_rc 0 S --stop --all
-eq "$(grep '^stop' "$CALLS" | tr '\n' '|')" "stop --no-block -- vmware-vmdird.service|stop --no-block -- vmafdd.service|"
+eq "$(grep '^stop' "$CALLS" | grep -v -e slow -e stuck -e broken | tr '\n' '|')" "stop --no-block -- vmware-vmdird.service|stop --no-block -- vmafdd.service|"
 expect_rc 0 S --status
 eq "$(cat "$T/out")" "Stopped:
- vmafdd vmdird broken"
+ vmafdd vmdird broken slow stuck"
 t "systemd: no pidfiles are written"
 eq "$(find "$CERTKIT_ROOT" -name '*.pid' | wc -l | tr -d ' ')" "0"
 
