@@ -710,12 +710,16 @@ out:
 	return r;
 }
 
-/* Every automatic service's tls_endpoint must serve sha256. */
+/*
+ * Every automatic service's tls_endpoint must serve the certificate with
+ * these digests.  SHA-256 decides; the lines name certificates by their
+ * SHA-1 thumbprint, as every other line of the swap (and vecs) does.
+ */
 static int
-verify_served(struct run *rn, const char *sha256)
+verify_served(struct run *rn, const char *sha1, const char *sha256)
 {
 	struct ck_registry *reg = rn->reg;
-	char got[65];
+	char got1[HEX_MAX], got256[HEX_MAX];
 	int r = 0, n = 0;
 
 	if (!publishes(rn->j)) {
@@ -728,12 +732,13 @@ verify_served(struct run *rn, const char *sha256)
 		const struct ck_service *s = &reg->svc[i];
 		struct timespec ts = { 0, 100 * 1000000L };
 		int tries = VERIFY_TIMEOUT_MS / 100;
+		X509 *x = NULL;
 
 		if (s->tls_host == NULL || s->manual)
 			continue;
 		n++;
 		do {
-			r = ck_tls_fingerprint(s->tls_host, s->tls_port, 2000, got);
+			r = ck_tls_peer_cert(s->tls_host, s->tls_port, 2000, &x);
 			if (r == 0 || r == CK_E_CRYPTO)
 				break;
 			nanosleep(&ts, NULL);
@@ -741,10 +746,15 @@ verify_served(struct run *rn, const char *sha256)
 		if (r != 0)
 			return ck_errwrap(r, "service %s: no TLS answer on %s:%d", s->name, s->tls_host,
 			    s->tls_port);
-		if (strcmp(got, sha256) != 0)
+		if ((r = ck_cert_digest_hex(x, EVP_sha1(), got1)) == 0)
+			r = ck_cert_digest_hex(x, EVP_sha256(), got256);
+		X509_free(x);
+		if (r != 0)
+			return r;
+		if (strcmp(got256, sha256) != 0)
 			return ck_errf(CK_E_VERIFY, "service %s serves the wrong certificate on %s:%d "
-			    "(SHA-256 %s, expected %s)", s->name, s->tls_host, s->tls_port, got, sha256);
-		note(rn->notify, rn->u, CK_NOTE_INFO, "ok: %s serves %.16s... on %s:%d", s->name, sha256,
+			    "(thumbprint %s, expected %s)", s->name, s->tls_host, s->tls_port, got1, sha1);
+		note(rn->notify, rn->u, CK_NOTE_INFO, "ok: %s serves %s on %s:%d", s->name, got1,
 		    s->tls_host, s->tls_port);
 	}
 	if (n == 0)
@@ -772,7 +782,7 @@ rollback_phases(struct run *rn)
 	    (r = services(rn, 1, 2)) != 0)
 		return r;
 	if ((r = set_phase(rn, "rollback-verify", "rollback: verifying the old certificate is served")) != 0 ||
-	    (r = verify_served(rn, rn->j->old_sha256)) != 0)
+	    (r = verify_served(rn, rn->j->old_sha1, rn->j->old_sha256)) != 0)
 		return r;
 	return ck_journal_remove();
 }
@@ -835,7 +845,7 @@ forward_phases(struct run *rn)
 	if ((r = set_phase(rn, "start", "starting all services")) != 0 || (r = services(rn, 1, 2)) != 0)
 		return r;
 	if ((r = set_phase(rn, "verify", "verifying the services serve the new certificate")) != 0 ||
-	    (r = verify_served(rn, rn->j->new_sha256)) != 0)
+	    (r = verify_served(rn, rn->j->new_sha1, rn->j->new_sha256)) != 0)
 		return r;
 	return ck_journal_remove();
 }

@@ -50,9 +50,18 @@ FQDN=${DEMO_FQDN:-$(hostname -f 2>/dev/null || hostname)}
 case $FQDN in *.*) ;; *) FQDN=$FQDN.localdomain ;; esac
 echo "node FQDN: $FQDN; sandbox: $SANDBOX"
 
-served() {
+# thumbprint FILE|-: SHA-1 in lowercase hex without colons, as vecs and
+# svcctl print thumbprints
+thumbprint() {
+	"$OPENSSL" x509 -in "$1" -noout -fingerprint -sha1 | sed 's/.*=//' | tr -d : | tr A-F a-f
+}
+served_pem() {
 	echo | "$OPENSSL" s_client -connect 127.0.0.1:18443 -servername "$FQDN" 2>/dev/null |
-	    "$OPENSSL" x509 -noout -subject -serial -enddate -fingerprint -sha256
+	    "$OPENSSL" x509
+}
+served() {
+	served_pem | "$OPENSSL" x509 -noout -subject -serial -enddate
+	echo "thumbprint: $(served_pem | thumbprint -)"
 }
 
 say "1. create the VMCA root (certool --selfca) and trust it (TRUSTED_ROOTS)"
@@ -92,12 +101,13 @@ run "$SVCCTL" --replace-cert --cert "$W/m2.crt" --key "$W/m2.priv" --fqdn "$FQDN
 
 say "7. the proxy now serves the new certificate"
 served
-echo "expected: $("$OPENSSL" x509 -in "$W/m2.crt" -noout -fingerprint -sha256)"
+echo "expected:   $(thumbprint "$W/m2.crt") (m2.crt)"
 
 say "8. the previous certificate is kept in BACKUP_STORE"
 run "$VECS" entry list --store BACKUP_STORE --aliases
 "$VECS" entry getcert --store BACKUP_STORE --alias bkp___MACHINE_CERT --output "$W/backup.pem" >/dev/null
-"$OPENSSL" x509 -in "$W/backup.pem" -noout -serial -fingerprint -sha256
-echo "first cert: $("$OPENSSL" x509 -in "$W/m1.crt" -noout -fingerprint -sha256)"
+"$OPENSSL" x509 -in "$W/backup.pem" -noout -serial
+echo "thumbprint: $(thumbprint "$W/backup.pem") (bkp___MACHINE_CERT)"
+echo "first cert: $(thumbprint "$W/m1.crt") (m1.crt)"
 run "$SVCCTL" --status
 say "done"
