@@ -14,6 +14,8 @@ echo "\$*" >>$CALLS
 verb=\$1; shift
 while [ \$# -gt 0 ] && [ "\$1" != -- ]; do shift; done
 unit=\$2
+# a unit with a script $W/bin/unit-UNIT also runs a real process
+[ -x $W/bin/unit-\$unit ] && case \$verb in start|stop|kill) $W/bin/unit-\$unit \$verb ;; esac
 case \$verb in
 start)	case \$unit in broken.service) echo failed ;; slow.service) echo activating ;; *) echo active ;; esac >$W/state/\$unit ;;
 stop)	case \$unit in stuck.service) echo deactivating ;; *) echo inactive ;; esac >$W/state/\$unit ;;
@@ -29,16 +31,13 @@ chmod +x "$W/bin/systemctl"
 PATH=$W/bin:$PATH
 export PATH
 
-cat >"$REG" <<EOF
-[registry]
-backend = systemd
-settle = 50ms
-poll = 20ms
-
-[service vmafdd]
-start = unused by the systemd backend
-core = yes
-
+# the head of both registries: the systemd backend and a core vmafdd
+sd_registry() {
+	printf '[registry]\nbackend = systemd\nsettle = 50ms\npoll = 20ms\n\n'
+	printf '[service vmafdd]\nstart = unused by the systemd backend\ncore = yes\n\n'
+}
+sd_registry >"$REG"
+cat >>"$REG" <<EOF
 [service vmdird]
 start = unused
 requires = vmafdd
@@ -102,5 +101,49 @@ eq "$(cat "$T/out")" "Stopped:
  vmafdd vmdird broken slow stuck"
 t "systemd: no pidfiles are written"
 eq "$(find "$CERTKIT_ROOT" -name '*.pid' | wc -l | tr -d ' ')" "0"
+
+# --- the certificate swap through systemctl ---------------------------------
+# proxy.service is a real openssl s_server that the stub starts and stops,
+# so the swap's verify step sees what the unit serves after its restart.
+. "$top_srcdir/tests/e2e/svcctl_pki.sh"
+pki_setup || { echo "pki setup failed"; exit 1; }
+cat >"$W/bin/unit-proxy.service" <<EOF
+#!/bin/sh
+case \$1 in
+start)	$OPENSSL s_server -quiet -accept 127.0.0.1:$PORT -cert "\$CK_MACHINE_SSL/machine-ssl.crt" \\
+	    -key "\$CK_MACHINE_SSL/machine-ssl.key" -www </dev/null >/dev/null 2>&1 &
+	echo \$! >$W/state/proxy.pid ;;
+*)	p=\$(cat $W/state/proxy.pid 2>/dev/null) || exit 0
+	kill \$p 2>/dev/null
+	while kill -0 \$p 2>/dev/null; do sleep 0.05; done
+	rm -f $W/state/proxy.pid ;;
+esac
+EOF
+chmod +x "$W/bin/unit-proxy.service"
+SREG=$W/swap.conf
+sd_registry >"$SREG"
+cat >>"$SREG" <<EOF
+[service proxy]
+start = unused
+requires = vmafdd
+probe = tls:$PORT
+tls_endpoint = 127.0.0.1:$PORT
+start_timeout = 10s
+EOF
+on_exit "$SVCCTL" -r "$SREG" --stop --all
+t "systemd: the proxy unit serves m1"
+expect_rc 0 "$SVCCTL" -r "$SREG" --start --all
+eq "$(served)" "$(fp "$W/m1.crt")"
+t "systemd: --replace-cert restarts the units and verifies m2 is served"
+: >"$CALLS"
+expect_rc 0 "$SVCCTL" -r "$SREG" --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+has "$T/out" "ok: proxy serves $(sha1 "$W/m2.crt") on 127.0.0.1:$PORT"
+eq "$(grep -e '^start' -e '^stop' "$CALLS" | tr '\n' '|')" "stop --no-block -- proxy.service|\
+stop --no-block -- vmafdd.service|start --no-block -- vmafdd.service|start --no-block -- proxy.service|"
+eq "$(served)" "$(fp "$W/m2.crt")"
+eq "$(stored)" "$(fp "$W/m2.crt")"
+t "systemd: after the swap the units are stopped through systemctl"
+expect_rc 0 "$SVCCTL" -r "$SREG" --stop --all
+absent "$W/state/proxy.pid"
 
 finish
