@@ -292,9 +292,14 @@ validate(struct ck_swap *sw, struct ck_store *st, X509 *leaf, EVP_PKEY *key, STA
 		    "certificate must be an end-entity certificate");
 	note(n, u, CK_NOTE_INFO, "ok: not a CA certificate");
 	san_list(leaf, sans, sizeof(sans));
-	if (X509_check_host(leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) != 1)
-		return ck_errf(CK_E_SAN, "the SubjectAltName does not hold the node FQDN '%s' (it has: %s); "
-		    "issue the certificate with DNS Name=%s, or give --fqdn", fqdn, sans, fqdn);
+	/* the FQDN itself must be there: services and peers that pin the
+	 * node's name do not all accept a wildcard for it */
+	if (X509_check_host(leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+	    X509_CHECK_FLAG_NO_WILDCARDS, NULL) != 1)
+		return ck_errf(CK_E_SAN, "the SubjectAltName does not hold the node FQDN '%s' (it has: %s)%s; "
+		    "issue the certificate with DNS Name=%s, or give --fqdn", fqdn, sans,
+		    X509_check_host(leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1 ?
+		    "; a wildcard that matches it does not count" : "", fqdn);
 	note(n, u, CK_NOTE_INFO, "ok: the SubjectAltName holds the node FQDN %s", fqdn);
 	if ((r = verify_chain(st, leaf, chain, roots, &what)) != 0)
 		return r;

@@ -53,6 +53,16 @@ t "untrusted chain refused (5)"
 expect_rc 5 S --replace-cert --cert "$W/o.crt" --key "$W/o.key"
 has "$T/err" "does not verify to TRUSTED_ROOTS"
 
+# a wildcard for the node's domain, from a CA given with --root-cert:
+# everything else about it is valid
+printf 'subjectAltName=DNS:*.example.test\nbasicConstraints=CA:FALSE\n' >"$W/wild.ext"
+"$OPENSSL" x509 -req -in "$W/o.csr" -CA "$W/oca.pem" -CAkey "$W/oca.key" -CAcreateserial \
+    -out "$W/wild.crt" -days 60 -extfile "$W/wild.ext" 2>/dev/null
+t "a wildcard SAN does not stand for the node FQDN (5)"
+expect_rc 5 S --replace-cert --cert "$W/wild.crt" --key "$W/o.key" --root-cert "$W/oca.pem" --dry-run
+has "$T/err" "does not hold the node FQDN '$FQDN' (it has: *.example.test)"
+has "$T/err" "a wildcard that matches it does not count"
+
 t "--cert alone without a CSR key: NotFound (6)"
 expect_rc 6 S --replace-cert --cert "$W/m2.crt"
 has "$T/err" "__MACHINE_CSR"
