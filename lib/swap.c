@@ -93,6 +93,24 @@ test_kill(const char *phase)
 		raise(SIGKILL);
 }
 
+/*
+ * Tests only: with CERTKIT_TEST_PAUSE_AT=POINT and CERTKIT_TEST_PAUSE_FILE
+ * set, create the file at POINT and wait (up to 5 minutes) until the test
+ * removes it, so a test can act at that exact point without timing.
+ */
+static void
+test_pause(const char *point)
+{
+	const char *k = getenv("CERTKIT_TEST_PAUSE_AT"), *f = getenv("CERTKIT_TEST_PAUSE_FILE");
+	struct timespec ts = { 0, 50 * 1000000L };
+
+	if (k == NULL || f == NULL || strcmp(k, point) != 0 ||
+	    ck_file_write(f, point, strlen(point), 0600, CK_WRITE_NOSYNC) != 0)
+		return;
+	for (int n = 0; n < 6000 && access(f, F_OK) == 0; n++)
+		nanosleep(&ts, NULL);
+}
+
 int
 ck_node_fqdn(char **out)
 {
@@ -941,6 +959,42 @@ entry_dup(const struct ck_entry *e)
 	return d;
 }
 
+/*
+ * The entry ck_swap_prepare validated against must still be the current
+ * one once the lock is held: prepare reads it without the lock, and a
+ * swap that completed in between would make the journal's "old"
+ * certificate stale, so a rollback would restore the wrong one.
+ * CK_E_BUSY (the exit status of a lost race for the lock) if it changed.
+ */
+static int
+entry_unchanged(const struct ck_swap *sw)
+{
+	struct ck_store *st = NULL;
+	struct ck_entry *cur = NULL;
+	char sha1[HEX_MAX] = "", sha256[HEX_MAX];
+	int r;
+
+	if ((r = ck_store_open(NULL, CK_STORE_RDONLY, &st)) != 0)
+		return ck_errwrap(r, "open the certificate store %s", ck_path(CK_PATH_VECS));
+	r = ck_store_entry_get(st, sw->store, sw->alias, &cur);
+	if (r == 0)
+		r = digests(cur, sha1, sha256);
+	if (r != 0 && r != CK_E_NOENT)
+		goto out;
+	if (r == CK_E_NOENT || strcmp(sha1, sw->old_sha1) != 0) {
+		r = ck_errf(CK_E_BUSY, "%s/%s changed while this swap was being prepared (it was %s, "
+		    "it is now %s): another swap completed in between; nothing was changed; check the "
+		    "current certificate and run the swap again if it is still wanted", sw->store,
+		    sw->alias, sw->old_sha1, r == CK_E_NOENT ? "missing" : sha1);
+		goto out;
+	}
+	r = 0;
+out:
+	ck_entry_free(cur);
+	ck_store_close(st);
+	return r;
+}
+
 int
 ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 {
@@ -952,6 +1006,7 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 	*rolled_back = 0;
 	memset(&j, 0, sizeof(j));
 	memset(&rn, 0, sizeof(rn));
+	test_pause("lock");
 	if ((r = take_lock(&lock)) != 0)
 		return r;
 	if ((r = ck_journal_read(&pending)) != CK_E_NOENT) {
@@ -961,6 +1016,8 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 			    pending->phase);
 		goto out;
 	}
+	if ((r = entry_unchanged(sw)) != 0)
+		goto out;
 	j.op = (char *)"replace";
 	j.phase = strdup("plan");
 	j.store = sw->store;

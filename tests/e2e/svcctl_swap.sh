@@ -249,6 +249,33 @@ has "$T/err" "certificate rejected"
 eq "$(served)" "$(fp "$W/m1.crt")"
 eq "$(stored)" "$(fp "$W/m1.crt")"
 
+# --- a swap that completes while another is between validation and lock ----
+# the test hook holds swap A (m2) after its validation, before the lock;
+# swap B (m3) runs to the end; A must then see that m1, which it validated
+# against and would journal as "old", is no longer the current entry
+PF=$W/paused
+CERTKIT_TEST_PAUSE_AT=lock CERTKIT_TEST_PAUSE_FILE=$PF \
+    S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" >"$W/a.out" 2>"$W/a.err" </dev/null &
+_a=$!
+_n=0
+while [ ! -f "$PF" ] && [ $_n -lt 1200 ]; do sleep 0.1; _n=$((_n + 1)); done
+t "swap A is held after its validation"
+present "$PF"
+t "swap B completes meanwhile"
+expect_rc 0 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
+rm -f "$PF"
+wait "$_a"
+_arc=$?
+t "swap A then refuses: the entry changed since it was validated (9)"
+eq "$_arc" 9
+has "$W/a.err" "changed while this swap was being prepared (it was $(sha1 "$W/m1.crt"), it is now $(sha1 "$W/m3.crt"))"
+hasnt "$W/a.out" "==> stopping all services"
+t "after the refusal B's m3 is stored and served, nothing is pending"
+eq "$(stored)" "$(fp "$W/m3.crt")"
+eq "$(served)" "$(fp "$W/m3.crt")"
+expect_rc 8 S --rollback
+expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+
 # --- the lock ------------------------------------------------------------------
 RUN_DIR=$(dirname "$(find "$CERTKIT_ROOT" -name swap.lock | head -1)")
 if command -v flock >/dev/null 2>&1 && [ -n "$RUN_DIR" ]; then
