@@ -33,6 +33,10 @@ t "expired certificate refused (5)"
 CERTKIT_FAKE_NOW=$(( $(date +%s) + 800 * 86400 )) expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
 has "$T/err" "expired"
 
+t "a certificate not valid yet refused (5)"
+CERTKIT_FAKE_NOW=$(( $(date +%s) - 30 * 86400 )) expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+has "$T/err" "the certificate is not valid yet"
+
 t "expiring within 30 days warns"
 CERTKIT_FAKE_NOW=$(( $(date +%s) + 715 * 86400 )) expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --dry-run
 has "$T/out" "warning: the certificate expires in"
@@ -137,6 +141,10 @@ expect_rc 0 S --replace-cert --renew --days 30
 "$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$W/r.pem" >/dev/null
 eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -subject)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -subject)"
 eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -pubkey)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -pubkey)"
+t "--renew keeps the SubjectAltName identical"
+eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -ext subjectAltName)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -ext subjectAltName)"
+"$OPENSSL" x509 -in "$W/r.pem" -noout -ext subjectAltName >"$W/r.san"
+has "$W/r.san" "DNS:$FQDN"
 t "renewed cert is served and expires within 30 days"
 eq "$(served)" "$(fp "$W/r.pem")"
 expect_rc 1 "$OPENSSL" x509 -in "$W/r.pem" -noout -checkend $((31 * 86400))
