@@ -495,6 +495,7 @@ bi_reap(struct ck_sup *sup, size_t i)
 static const struct ck_backend backend_builtin = {
 	.launch = bi_launch,
 	.alive = bi_alive,
+	.ready = bi_alive,	/* a process of our own is started once it runs */
 	.stop = bi_stop,
 	.kill = bi_kill,
 	.reap = bi_reap,
@@ -799,7 +800,7 @@ probe(struct ck_sup *sup, size_t i, int sync)
 
 	switch (s->probe) {
 	case CK_PROBE_PID:
-		return 1;
+		return sup->be->ready(sup, i);
 	case CK_PROBE_TCP:
 		return ck_tcp_probe(s->probe_host, s->probe_port, sync ? PROBE_TIMEOUT_MS : 200) == 0;
 	case CK_PROBE_TLS: {

@@ -79,6 +79,10 @@ struct ck_backend {
 	int (*launch)(struct ck_sup *sup, size_t i);
 	/* 1 if the service's process/unit is up, 0 if not */
 	int (*alive)(struct ck_sup *sup, size_t i);
+	/* 1 if it is up and the backend considers it started: what a pid
+	 * probe tests.  A systemd unit still "activating" is alive but not
+	 * ready (the StartPending of service-control). */
+	int (*ready)(struct ck_sup *sup, size_t i);
 	/* begin stopping: stop command or SIGTERM */
 	int (*stop)(struct ck_sup *sup, size_t i);
 	/* SIGKILL what is left */

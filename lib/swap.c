@@ -93,6 +93,24 @@ test_kill(const char *phase)
 		raise(SIGKILL);
 }
 
+/*
+ * Tests only: with CERTKIT_TEST_PAUSE_AT=POINT and CERTKIT_TEST_PAUSE_FILE
+ * set, create the file at POINT and wait (up to 5 minutes) until the test
+ * removes it, so a test can act at that exact point without timing.
+ */
+static void
+test_pause(const char *point)
+{
+	const char *k = getenv("CERTKIT_TEST_PAUSE_AT"), *f = getenv("CERTKIT_TEST_PAUSE_FILE");
+	struct timespec ts = { 0, 50 * 1000000L };
+
+	if (k == NULL || f == NULL || strcmp(k, point) != 0 ||
+	    ck_file_write(f, point, strlen(point), 0600, CK_WRITE_NOSYNC) != 0)
+		return;
+	for (int n = 0; n < 6000 && access(f, F_OK) == 0; n++)
+		nanosleep(&ts, NULL);
+}
+
 int
 ck_node_fqdn(char **out)
 {
@@ -292,9 +310,14 @@ validate(struct ck_swap *sw, struct ck_store *st, X509 *leaf, EVP_PKEY *key, STA
 		    "certificate must be an end-entity certificate");
 	note(n, u, CK_NOTE_INFO, "ok: not a CA certificate");
 	san_list(leaf, sans, sizeof(sans));
-	if (X509_check_host(leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) != 1)
-		return ck_errf(CK_E_SAN, "the SubjectAltName does not hold the node FQDN '%s' (it has: %s); "
-		    "issue the certificate with DNS Name=%s, or give --fqdn", fqdn, sans, fqdn);
+	/* the FQDN itself must be there: services and peers that pin the
+	 * node's name do not all accept a wildcard for it */
+	if (X509_check_host(leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+	    X509_CHECK_FLAG_NO_WILDCARDS, NULL) != 1)
+		return ck_errf(CK_E_SAN, "the SubjectAltName does not hold the node FQDN '%s' (it has: %s)%s; "
+		    "issue the certificate with DNS Name=%s, or give --fqdn", fqdn, sans,
+		    X509_check_host(leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1 ?
+		    "; a wildcard that matches it does not count" : "", fqdn);
 	note(n, u, CK_NOTE_INFO, "ok: the SubjectAltName holds the node FQDN %s", fqdn);
 	if ((r = verify_chain(st, leaf, chain, roots, &what)) != 0)
 		return r;
@@ -710,12 +733,16 @@ out:
 	return r;
 }
 
-/* Every automatic service's tls_endpoint must serve sha256. */
+/*
+ * Every automatic service's tls_endpoint must serve the certificate with
+ * these digests.  SHA-256 decides; the lines name certificates by their
+ * SHA-1 thumbprint, as every other line of the swap (and vecs) does.
+ */
 static int
-verify_served(struct run *rn, const char *sha256)
+verify_served(struct run *rn, const char *sha1, const char *sha256)
 {
 	struct ck_registry *reg = rn->reg;
-	char got[65];
+	char got1[HEX_MAX], got256[HEX_MAX];
 	int r = 0, n = 0;
 
 	if (!publishes(rn->j)) {
@@ -728,12 +755,13 @@ verify_served(struct run *rn, const char *sha256)
 		const struct ck_service *s = &reg->svc[i];
 		struct timespec ts = { 0, 100 * 1000000L };
 		int tries = VERIFY_TIMEOUT_MS / 100;
+		X509 *x = NULL;
 
 		if (s->tls_host == NULL || s->manual)
 			continue;
 		n++;
 		do {
-			r = ck_tls_fingerprint(s->tls_host, s->tls_port, 2000, got);
+			r = ck_tls_peer_cert(s->tls_host, s->tls_port, 2000, &x);
 			if (r == 0 || r == CK_E_CRYPTO)
 				break;
 			nanosleep(&ts, NULL);
@@ -741,10 +769,15 @@ verify_served(struct run *rn, const char *sha256)
 		if (r != 0)
 			return ck_errwrap(r, "service %s: no TLS answer on %s:%d", s->name, s->tls_host,
 			    s->tls_port);
-		if (strcmp(got, sha256) != 0)
+		if ((r = ck_cert_digest_hex(x, EVP_sha1(), got1)) == 0)
+			r = ck_cert_digest_hex(x, EVP_sha256(), got256);
+		X509_free(x);
+		if (r != 0)
+			return r;
+		if (strcmp(got256, sha256) != 0)
 			return ck_errf(CK_E_VERIFY, "service %s serves the wrong certificate on %s:%d "
-			    "(SHA-256 %s, expected %s)", s->name, s->tls_host, s->tls_port, got, sha256);
-		note(rn->notify, rn->u, CK_NOTE_INFO, "ok: %s serves %.16s... on %s:%d", s->name, sha256,
+			    "(thumbprint %s, expected %s)", s->name, s->tls_host, s->tls_port, got1, sha1);
+		note(rn->notify, rn->u, CK_NOTE_INFO, "ok: %s serves %s on %s:%d", s->name, got1,
 		    s->tls_host, s->tls_port);
 	}
 	if (n == 0)
@@ -772,7 +805,7 @@ rollback_phases(struct run *rn)
 	    (r = services(rn, 1, 2)) != 0)
 		return r;
 	if ((r = set_phase(rn, "rollback-verify", "rollback: verifying the old certificate is served")) != 0 ||
-	    (r = verify_served(rn, rn->j->old_sha256)) != 0)
+	    (r = verify_served(rn, rn->j->old_sha1, rn->j->old_sha256)) != 0)
 		return r;
 	return ck_journal_remove();
 }
@@ -835,7 +868,7 @@ forward_phases(struct run *rn)
 	if ((r = set_phase(rn, "start", "starting all services")) != 0 || (r = services(rn, 1, 2)) != 0)
 		return r;
 	if ((r = set_phase(rn, "verify", "verifying the services serve the new certificate")) != 0 ||
-	    (r = verify_served(rn, rn->j->new_sha256)) != 0)
+	    (r = verify_served(rn, rn->j->new_sha1, rn->j->new_sha256)) != 0)
 		return r;
 	return ck_journal_remove();
 }
@@ -926,6 +959,42 @@ entry_dup(const struct ck_entry *e)
 	return d;
 }
 
+/*
+ * The entry ck_swap_prepare validated against must still be the current
+ * one once the lock is held: prepare reads it without the lock, and a
+ * swap that completed in between would make the journal's "old"
+ * certificate stale, so a rollback would restore the wrong one.
+ * CK_E_BUSY (the exit status of a lost race for the lock) if it changed.
+ */
+static int
+entry_unchanged(const struct ck_swap *sw)
+{
+	struct ck_store *st = NULL;
+	struct ck_entry *cur = NULL;
+	char sha1[HEX_MAX] = "", sha256[HEX_MAX];
+	int r;
+
+	if ((r = ck_store_open(NULL, CK_STORE_RDONLY, &st)) != 0)
+		return ck_errwrap(r, "open the certificate store %s", ck_path(CK_PATH_VECS));
+	r = ck_store_entry_get(st, sw->store, sw->alias, &cur);
+	if (r == 0)
+		r = digests(cur, sha1, sha256);
+	if (r != 0 && r != CK_E_NOENT)
+		goto out;
+	if (r == CK_E_NOENT || strcmp(sha1, sw->old_sha1) != 0) {
+		r = ck_errf(CK_E_BUSY, "%s/%s changed while this swap was being prepared (it was %s, "
+		    "it is now %s): another swap completed in between; nothing was changed; check the "
+		    "current certificate and run the swap again if it is still wanted", sw->store,
+		    sw->alias, sw->old_sha1, r == CK_E_NOENT ? "missing" : sha1);
+		goto out;
+	}
+	r = 0;
+out:
+	ck_entry_free(cur);
+	ck_store_close(st);
+	return r;
+}
+
 int
 ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 {
@@ -937,6 +1006,7 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 	*rolled_back = 0;
 	memset(&j, 0, sizeof(j));
 	memset(&rn, 0, sizeof(rn));
+	test_pause("lock");
 	if ((r = take_lock(&lock)) != 0)
 		return r;
 	if ((r = ck_journal_read(&pending)) != CK_E_NOENT) {
@@ -946,6 +1016,8 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 			    pending->phase);
 		goto out;
 	}
+	if ((r = entry_unchanged(sw)) != 0)
+		goto out;
 	j.op = (char *)"replace";
 	j.phase = strdup("plan");
 	j.store = sw->store;

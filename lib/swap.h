@@ -23,8 +23,12 @@
  * one of the two certificates, as the replace is atomic.
  *
  * A lock (ck_path(CK_PATH_RUN)/swap.lock, flock) keeps two swaps apart.
+ * The current entry is read again under the lock: if another swap
+ * replaced it after ck_swap_prepare() read it, the run is refused.
  * CERTKIT_TEST_KILL_AT=PHASE (tests only) makes the process SIGKILL
- * itself right after the journal for PHASE is written.
+ * itself right after the journal for PHASE is written;
+ * CERTKIT_TEST_PAUSE_AT=lock with CERTKIT_TEST_PAUSE_FILE=PATH makes
+ * ck_swap_run() create PATH and wait for its removal before the lock.
  */
 #ifndef CK_SWAP_H
 #define CK_SWAP_H
@@ -79,7 +83,8 @@ const char *ck_swap_new_thumbprint(const struct ck_swap *sw);
 
 /*
  * Do it (see above), with progress to notify.  Returns 0 on success;
- * CK_E_BUSY (lock held), CK_E_PENDING (a journal exists); CK_E_SERVICE or
+ * CK_E_BUSY (lock held, or the current entry changed since it was
+ * validated), CK_E_PENDING (a journal exists); CK_E_SERVICE or
  * CK_E_VERIFY etc. after a successful rollback (*rolled_back = 1); or
  * CK_E_STATE when the rollback failed too (journal kept).
  */

@@ -2,7 +2,9 @@
  * systemd.c: the systemd backend.  Units are driven through systemctl(1)
  * with --no-block so that the engine in supervisor.c keeps control of the
  * parallel start and of the readiness probes; the unit's ActiveState
- * (`systemctl is-active`) stands in for "the process is alive".
+ * (`systemctl is-active`) stands in for "the process is alive" (any of
+ * active, activating, deactivating, reloading) and, for a pid probe, for
+ * "ready" (active only).
  */
 #include "config.h"
 
@@ -45,16 +47,39 @@ sd_launch(struct ck_sup *sup, size_t i)
 	return 0;
 }
 
+/* The unit's ActiveState as `systemctl is-active` prints it. */
+static void
+active_state(struct ck_sup *sup, size_t i, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	systemctl("is-active", NULL, svc(sup, i)->unit, out, outsz);
+	out[strcspn(out, "\n")] = '\0';
+}
+
 static int
 sd_alive(struct ck_sup *sup, size_t i)
 {
 	char out[64];
 
-	systemctl("is-active", NULL, svc(sup, i)->unit, out, sizeof(out));
-	out[strcspn(out, "\n")] = '\0';
+	active_state(sup, i, out, sizeof(out));
 	/* activating and deactivating units still have processes */
 	return strcmp(out, "active") == 0 || strcmp(out, "activating") == 0 ||
 	    strcmp(out, "deactivating") == 0 || strcmp(out, "reloading") == 0;
+}
+
+/*
+ * Started means "active" and nothing else: a unit in "activating" (a
+ * Type=notify or forking service that has not reported readiness, or one
+ * stuck in ExecStartPre) is exactly the StartPending that must not pass
+ * for a start.
+ */
+static int
+sd_ready(struct ck_sup *sup, size_t i)
+{
+	char out[64];
+
+	active_state(sup, i, out, sizeof(out));
+	return strcmp(out, "active") == 0;
 }
 
 static int
@@ -86,6 +111,7 @@ sd_reap(struct ck_sup *sup, size_t i)
 const struct ck_backend ck_backend_systemd = {
 	.launch = sd_launch,
 	.alive = sd_alive,
+	.ready = sd_ready,
 	.stop = sd_stop,
 	.kill = sd_kill,
 	.reap = sd_reap,

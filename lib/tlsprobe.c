@@ -17,7 +17,6 @@
 #include <openssl/ssl.h>
 
 #include "err.h"
-#include "pki.h"
 #include "tlsprobe.h"
 
 static long
@@ -180,23 +179,5 @@ out:
 	if (fd >= 0)
 		close(fd);
 	ERR_clear_error();
-	return r;
-}
-
-int
-ck_tls_fingerprint(const char *host, int port, long timeout_ms, char hex[65])
-{
-	X509 *x = NULL;
-	char buf[2 * EVP_MAX_MD_SIZE + 1];
-	int r;
-
-	if ((r = ck_tls_peer_cert(host, port, timeout_ms, &x)) != 0)
-		return r;
-	r = ck_cert_digest_hex(x, EVP_sha256(), buf);
-	X509_free(x);
-	if (r == 0) {
-		memcpy(hex, buf, 64);
-		hex[64] = '\0';
-	}
 	return r;
 }

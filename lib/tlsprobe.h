@@ -14,8 +14,6 @@
 /* The peer's leaf certificate.  Errors: CK_E_IO (connect), CK_E_TIMEOUT,
  * CK_E_CRYPTO (handshake failed), CK_E_CERT (no certificate). */
 int ck_tls_peer_cert(const char *host, int port, long timeout_ms, X509 **out);
-/* Lowercase SHA-256 hex (64 chars + NUL) of the served leaf's DER. */
-int ck_tls_fingerprint(const char *host, int port, long timeout_ms, char hex[65]);
 /* 0 if a TCP connection to host:port succeeds within timeout_ms. */
 int ck_tcp_probe(const char *host, int port, long timeout_ms);
 

@@ -10,25 +10,43 @@
 # the new certificate served and the old one in BACKUP_STORE.  Every
 # process it starts is stopped on exit.  Safe to run again.
 #
-#   sh share/demo/demo.sh            (DEMO_FQDN=name overrides the FQDN)
+#   sh share/demo/demo.sh
+#
+# Environment:
+#   DEMO_FQDN=name      the node FQDN (default: hostname -f)
+#   B=dir               the build directory (default: ./build)
+#   DEMO_SKIP_SETUP=1   skip step 0 (no apt-get, no build): use the
+#                       binaries already built in $B (tests/e2e/demo.sh)
+#   DEMO_PORT=port      serve TLS on this port instead of 18443 (the
+#                       registry is then a copy in the sandbox)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-B=$top/build
+B=${B:-$top/build}
 SANDBOX=$top/sandbox
 OPENSSL=${OPENSSL:-openssl}
+PORT=${DEMO_PORT:-18443}
+started=$(date +%s)
 
 say() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-say "0. dependencies and build (tests/deps.sh, tests/build.sh)"
-sh "$top/tests/deps.sh"
-sh "$top/tests/build.sh" "$B"
+if [ "${DEMO_SKIP_SETUP:-0}" = 1 ]; then
+	say "0. dependencies and build: skipped (DEMO_SKIP_SETUP=1), using $B"
+else
+	say "0. dependencies and build (tests/deps.sh, tests/build.sh)"
+	sh "$top/tests/deps.sh"
+	sh "$top/tests/build.sh" "$B"
+fi
 CERTOOL=$B/certool/certool
 VECS=$B/vecs/vecs
 SVCCTL=$B/svcctl/svcctl
+for b in "$CERTOOL" "$VECS" "$SVCCTL"; do
+	[ -x "$b" ] || { echo "demo: $b is not built (B=$B)" >&2; exit 1; }
+done
 
 CERTKIT_ROOT=$SANDBOX
 CERTKIT_REGISTRY=$top/share/config/services.conf
+[ "$PORT" = 18443 ] || CERTKIT_REGISTRY=$SANDBOX/services.conf
 export CERTKIT_ROOT CERTKIT_REGISTRY
 # a previous run may have left services up: stop them before wiping
 if [ -d "$SANDBOX" ]; then
@@ -36,6 +54,7 @@ if [ -d "$SANDBOX" ]; then
 	rm -rf "$SANDBOX"
 fi
 mkdir -p "$SANDBOX/work"
+[ "$PORT" = 18443 ] || sed "s/18443/$PORT/g" "$top/share/config/services.conf" >"$CERTKIT_REGISTRY"
 W=$SANDBOX/work
 cleanup() {
 	st=$?
@@ -50,9 +69,18 @@ FQDN=${DEMO_FQDN:-$(hostname -f 2>/dev/null || hostname)}
 case $FQDN in *.*) ;; *) FQDN=$FQDN.localdomain ;; esac
 echo "node FQDN: $FQDN; sandbox: $SANDBOX"
 
+# thumbprint <PEM: SHA-1 in lowercase hex without colons, as vecs and
+# svcctl print thumbprints
+thumbprint() {
+	"$OPENSSL" x509 -noout -fingerprint -sha1 | sed 's/.*=//' | tr -d : | tr A-F a-f
+}
+served_pem() {
+	echo | "$OPENSSL" s_client -connect "127.0.0.1:$PORT" -servername "$FQDN" 2>/dev/null |
+	    "$OPENSSL" x509
+}
 served() {
-	echo | "$OPENSSL" s_client -connect 127.0.0.1:18443 -servername "$FQDN" 2>/dev/null |
-	    "$OPENSSL" x509 -noout -subject -serial -enddate -fingerprint -sha256
+	served_pem | "$OPENSSL" x509 -noout -subject -serial -enddate
+	echo "thumbprint: $(served_pem | thumbprint)"
 }
 
 say "1. create the VMCA root (certool --selfca) and trust it (TRUSTED_ROOTS)"
@@ -80,7 +108,7 @@ say "3. start the appliance"
 run "$SVCCTL" --start --all
 run "$SVCCTL" --status
 
-say "4. the certificate the proxy serves (openssl s_client, 127.0.0.1:18443)"
+say "4. the certificate the proxy serves (openssl s_client, 127.0.0.1:$PORT)"
 served
 
 say "5. issue a new machine certificate for $FQDN"
@@ -92,12 +120,13 @@ run "$SVCCTL" --replace-cert --cert "$W/m2.crt" --key "$W/m2.priv" --fqdn "$FQDN
 
 say "7. the proxy now serves the new certificate"
 served
-echo "expected: $("$OPENSSL" x509 -in "$W/m2.crt" -noout -fingerprint -sha256)"
+echo "expected:   $(thumbprint <"$W/m2.crt") (m2.crt)"
 
 say "8. the previous certificate is kept in BACKUP_STORE"
 run "$VECS" entry list --store BACKUP_STORE --aliases
 "$VECS" entry getcert --store BACKUP_STORE --alias bkp___MACHINE_CERT --output "$W/backup.pem" >/dev/null
-"$OPENSSL" x509 -in "$W/backup.pem" -noout -serial -fingerprint -sha256
-echo "first cert: $("$OPENSSL" x509 -in "$W/m1.crt" -noout -fingerprint -sha256)"
+"$OPENSSL" x509 -in "$W/backup.pem" -noout -serial
+echo "thumbprint: $(thumbprint <"$W/backup.pem") (bkp___MACHINE_CERT)"
+echo "first cert: $(thumbprint <"$W/m1.crt") (m1.crt)"
 run "$SVCCTL" --status
-say "done"
+say "done in $(($(date +%s) - started)) s"

@@ -156,6 +156,59 @@ t "--restart by profile"
 expect_rc 0 S --restart --vmon-profile HACore
 has "$T/out" "Successfully stopped service alpha"
 has "$T/out" "Successfully started service alpha"
+t "--status --all: every service, manual ones too"
+expect_rc 0 S --status --all
+eq "$(cat "$T/out")" "Running:
+ alpha beta gamma
+Stopped:
+ manual1"
+
+# pid_of NAME: the pid in the service's pidfile
+pid_of() { cut -d' ' -f1 "$(find "$CERTKIT_ROOT" -name "$1.pid")"; }
+# restarted NAME OLDPID: its pidfile names another process now
+restarted() { _np=$(pid_of "$1"); if [ -n "$_np" ] && [ "$_np" != "$2" ]; then ok; else fail "$1 still pid '$_np'"; fi; }
+t "--restart by name restarts that service only"
+_a=$(pid_of alpha) _b=$(pid_of beta) _g=$(pid_of gamma)
+expect_rc 0 S --restart beta
+has "$T/out" "Successfully stopped service beta"
+has "$T/out" "Successfully started service beta"
+hasnt "$T/out" "stopped service alpha"
+hasnt "$T/out" "stopped service gamma"
+restarted beta "$_b"
+eq "$(pid_of alpha) $(pid_of gamma)" "$_a $_g"
+t "--restart --all restarts every automatic service, not the manual ones"
+_a=$(pid_of alpha) _b=$(pid_of beta) _g=$(pid_of gamma)
+expect_rc 0 S --restart --all
+has "$T/out" "Successfully stopped service alpha"
+has "$T/out" "Successfully started service gamma"
+hasnt "$T/out" "manual1"
+restarted alpha "$_a"
+restarted beta "$_b"
+restarted gamma "$_g"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Running:
+ alpha beta gamma
+Stopped:
+ manual1"
+
+t "--vmon-profile ALL: every automatic service, not the manual ones"
+expect_rc 0 S --start manual1
+expect_rc 0 S --stop --vmon-profile ALL
+has "$T/out" "Successfully stopped service alpha"
+has "$T/out" "Successfully stopped service gamma"
+hasnt "$T/out" "manual1"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Running:
+ manual1
+Stopped:
+ alpha beta gamma"
+t "--vmon-profile all (case-insensitive) starts them again"
+expect_rc 0 S --start --vmon-profile all
+hasnt "$T/out" "manual1"
+expect_rc 0 S --status
+eq "$(cat "$T/out")" "Running:
+ alpha beta gamma manual1"
+
 t "--stop --all stops manual services too"
 expect_rc 0 S --start manual1
 expect_rc 0 S --stop --all
@@ -180,6 +233,10 @@ kill "$_other"
 wait "$_other" 2>/dev/null
 
 # --- fake services that misbehave -------------------------------------------------------
+# (and one tcp: probe that passes: a TLS server is a TCP listener at hand)
+TPORT=$(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/') % 1000) % 30000 ))
+"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/t.key" \
+    -out "$W/t.crt" -days 2 -subj /CN=tcp-probe 2>/dev/null
 cat >"$REG" <<EOF
 [registry]
 settle = 1s
@@ -220,6 +277,11 @@ probe = cmd: [ -d / ]
 start = exec sleep 100000
 probe = cmd: test -f never.ready
 start_timeout = 300ms
+
+[service listener]
+start = exec $OPENSSL s_server -quiet -accept 127.0.0.1:$TPORT -cert $W/t.crt -key $W/t.key -www
+probe = tcp:$TPORT
+start_timeout = 20s
 EOF
 t "a service that fails to start: exit 1, named, with its log"
 expect_rc 1 S --start nostart
@@ -243,6 +305,12 @@ expect_rc 0 S --start ftest
 t "a file-test command probe: false"
 expect_rc 1 S --start fmissing
 has "$T/err" "service fmissing did not become ready"
+t "a tcp: probe passes once the service listens"
+expect_rc 0 S --start listener
+has "$T/out" "Successfully started service listener"
+expect_rc 0 S --status listener
+eq "$(cat "$T/out")" "Running:
+ listener"
 t "a missing program: named"
 expect_rc 1 S --start missingcmd
 has "$T/err" "/nonexistent/daemon"

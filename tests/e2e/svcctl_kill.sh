@@ -1,6 +1,7 @@
 #!/bin/sh
-# svcctl --replace-cert killed (SIGKILL) at each phase, then recovered with
-# --resume or --rollback.  CERTKIT_TEST_KILL_AT=PHASE is the test-only hook
+# svcctl --replace-cert killed (SIGKILL) at each phase, forward and
+# rollback, then recovered with --resume or --rollback; and a rollback that
+# fails itself (exit 11), recovered once the cause is repaired.  CERTKIT_TEST_KILL_AT=PHASE is the test-only hook
 # that makes svcctl SIGKILL itself right after journaling PHASE.  After
 # every kill the store must still hold a certificate (old or new), the
 # next run must report the pending swap, and recovery must leave the
@@ -63,16 +64,65 @@ fi
 exec $OPENSSL s_server -quiet -accept 127.0.0.1:$PORT -cert $MS_DIR/machine-ssl.crt -key $MS_DIR/machine-ssl.key -www
 EOS
 write_registry "exec sh $W/proxy.sh"
-t "killed in the middle of a rollback"
-CERTKIT_TEST_KILL_AT=rollback-swap expect_rc 137 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key"
+# killed at each rollback phase (the proxy forces the rollback): --resume
+# completes the rollback (10), --rollback does it (0), in turn
+how=resume
+for phase in rollback-stop rollback-swap rollback-publish rollback-start rollback-verify; do
+	t "killed at $phase"
+	CERTKIT_TEST_KILL_AT=$phase expect_rc 137 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key"
+	t "after a kill at $phase the store still holds a certificate"
+	_s=$(stored)
+	if [ "$_s" = "$(fp "$W/$cur.crt")" ] || [ "$_s" = "$M_NEXT" ]; then ok; else fail "stored '$_s'"; fi
+	t "after a kill at $phase the pending swap and its reason are reported"
+	expect_rc 0 S --status
+	has "$T/err" "interrupted in phase $phase"
+	has "$T/err" "serves the wrong certificate"
+	if [ "$how" = resume ]; then
+		t "--resume after a kill at $phase completes the rollback (10)"
+		expect_rc 10 S --resume
+		has "$T/out" "completing the rollback"
+		how=rollback
+	else
+		t "--rollback after a kill at $phase (0)"
+		expect_rc 0 S --rollback
+		has "$T/out" "rollback complete"
+		how=resume
+	fi
+	t "after recovering from a kill at $phase: $cur stored and served, nothing pending"
+	eq "$(stored)" "$(fp "$W/$cur.crt")"
+	eq "$(served)" "$(fp "$W/$cur.crt")"
+	expect_rc 8 S --rollback
+done
+
+# the rollback itself fails (exit 11): a tls_endpoint nobody serves fails
+# the verify step both ways; the journal is kept until the registry is
+# repaired and --rollback succeeds
+GHOST_PORT=$((PORT + 1))
+write_registry
+cat >>"$REG" <<EOR
+
+[service ghost]
+start = exec sleep 100000
+tls_endpoint = 127.0.0.1:$GHOST_PORT
+stop_timeout = 2s
+EOR
+t "the rollback fails too: the journal is kept (11)"
+expect_rc 11 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key"
+has "$T/err" "the rollback failed too"
+has "$T/err" "ghost: no TLS answer on 127.0.0.1:$GHOST_PORT"
 expect_rc 0 S --status
-has "$T/err" "interrupted in phase rollback-swap"
-has "$T/err" "serves the wrong certificate"
-t "--resume completes the rollback (10)"
-expect_rc 10 S --resume
-has "$T/out" "completing the rollback"
+has "$T/err" "interrupted in phase rollback-verify"
+t "after exit 11 the old certificate is stored and a new swap is refused (8)"
+eq "$(stored)" "$(fp "$W/$cur.crt")"
+expect_rc 8 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key"
+t "registry repaired: --rollback completes (0)"
+"$SVCCTL" -r "$REG" --stop ghost >/dev/null 2>&1
+write_registry
+expect_rc 0 S --rollback
+has "$T/out" "rollback complete"
 eq "$(stored)" "$(fp "$W/$cur.crt")"
 eq "$(served)" "$(fp "$W/$cur.crt")"
+expect_rc 8 S --rollback
 
 t "a damaged journal is reported, not trusted"
 JDIR=$(find "$CERTKIT_ROOT" -type d -name journal | head -1)

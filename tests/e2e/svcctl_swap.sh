@@ -33,6 +33,10 @@ t "expired certificate refused (5)"
 CERTKIT_FAKE_NOW=$(( $(date +%s) + 800 * 86400 )) expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
 has "$T/err" "expired"
 
+t "a certificate not valid yet refused (5)"
+CERTKIT_FAKE_NOW=$(( $(date +%s) - 30 * 86400 )) expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+has "$T/err" "the certificate is not valid yet"
+
 t "expiring within 30 days warns"
 CERTKIT_FAKE_NOW=$(( $(date +%s) + 715 * 86400 )) expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --dry-run
 has "$T/out" "warning: the certificate expires in"
@@ -52,6 +56,16 @@ printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n' "$FQDN" >"$W/o.ext"
 t "untrusted chain refused (5)"
 expect_rc 5 S --replace-cert --cert "$W/o.crt" --key "$W/o.key"
 has "$T/err" "does not verify to TRUSTED_ROOTS"
+
+# a wildcard for the node's domain, from a CA given with --root-cert:
+# everything else about it is valid
+printf 'subjectAltName=DNS:*.example.test\nbasicConstraints=CA:FALSE\n' >"$W/wild.ext"
+"$OPENSSL" x509 -req -in "$W/o.csr" -CA "$W/oca.pem" -CAkey "$W/oca.key" -CAcreateserial \
+    -out "$W/wild.crt" -days 60 -extfile "$W/wild.ext" 2>/dev/null
+t "a wildcard SAN does not stand for the node FQDN (5)"
+expect_rc 5 S --replace-cert --cert "$W/wild.crt" --key "$W/o.key" --root-cert "$W/oca.pem" --dry-run
+has "$T/err" "does not hold the node FQDN '$FQDN' (it has: *.example.test)"
+has "$T/err" "a wildcard that matches it does not count"
 
 t "--cert alone without a CSR key: NotFound (6)"
 expect_rc 6 S --replace-cert --cert "$W/m2.crt"
@@ -83,6 +97,8 @@ expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
 has "$T/out" "==> stopping all services"
 has "$T/out" "==> starting the core services: vmafdd vmdird vmcad"
 has "$T/out" "==> verifying the services serve the new certificate"
+t "the verify line names the served certificate by its SHA-1 thumbprint"
+has "$T/out" "ok: rhttpproxy serves $(sha1 "$W/m2.crt") on 127.0.0.1:$PORT"
 t "m2 is served (openssl s_client)"
 eq "$(served)" "$(fp "$W/m2.crt")"
 t "m2 is stored"
@@ -125,6 +141,10 @@ expect_rc 0 S --replace-cert --renew --days 30
 "$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$W/r.pem" >/dev/null
 eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -subject)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -subject)"
 eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -pubkey)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -pubkey)"
+t "--renew keeps the SubjectAltName identical"
+eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -ext subjectAltName)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -ext subjectAltName)"
+"$OPENSSL" x509 -in "$W/r.pem" -noout -ext subjectAltName >"$W/r.san"
+has "$W/r.san" "DNS:$FQDN"
 t "renewed cert is served and expires within 30 days"
 eq "$(served)" "$(fp "$W/r.pem")"
 expect_rc 1 "$OPENSSL" x509 -in "$W/r.pem" -noout -checkend $((31 * 86400))
@@ -201,6 +221,10 @@ t "wrong certificate served: rolled back (10)"
 expect_rc 10 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
 has "$T/err" "serves the wrong certificate"
 has "$T/out" "rollback complete"
+t "the wrong certificate is named, with the expected one"
+has "$T/err" "(thumbprint $(sha1 "$W/m3.crt"), expected $(sha1 "$W/m2.crt"))"
+t "the rollback's verify line names the old certificate"
+has "$T/out" "ok: rhttpproxy serves $(sha1 "$W/m1.crt") on 127.0.0.1:$PORT"
 t "after rollback m1 is stored and served"
 eq "$(stored)" "$(fp "$W/m1.crt")"
 eq "$(served)" "$(fp "$W/m1.crt")"
@@ -232,6 +256,33 @@ has "$T/err" "picky"
 has "$T/err" "certificate rejected"
 eq "$(served)" "$(fp "$W/m1.crt")"
 eq "$(stored)" "$(fp "$W/m1.crt")"
+
+# --- a swap that completes while another is between validation and lock ----
+# the test hook holds swap A (m2) after its validation, before the lock;
+# swap B (m3) runs to the end; A must then see that m1, which it validated
+# against and would journal as "old", is no longer the current entry
+PF=$W/paused
+CERTKIT_TEST_PAUSE_AT=lock CERTKIT_TEST_PAUSE_FILE=$PF \
+    S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" >"$W/a.out" 2>"$W/a.err" </dev/null &
+_a=$!
+_n=0
+while [ ! -f "$PF" ] && [ $_n -lt 1200 ]; do sleep 0.1; _n=$((_n + 1)); done
+t "swap A is held after its validation"
+present "$PF"
+t "swap B completes meanwhile"
+expect_rc 0 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
+rm -f "$PF"
+wait "$_a"
+_arc=$?
+t "swap A then refuses: the entry changed since it was validated (9)"
+eq "$_arc" 9
+has "$W/a.err" "changed while this swap was being prepared (it was $(sha1 "$W/m1.crt"), it is now $(sha1 "$W/m3.crt"))"
+hasnt "$W/a.out" "==> stopping all services"
+t "after the refusal B's m3 is stored and served, nothing is pending"
+eq "$(stored)" "$(fp "$W/m3.crt")"
+eq "$(served)" "$(fp "$W/m3.crt")"
+expect_rc 8 S --rollback
+expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
 
 # --- the lock ------------------------------------------------------------------
 RUN_DIR=$(dirname "$(find "$CERTKIT_ROOT" -name swap.lock | head -1)")
