@@ -234,6 +234,19 @@ eq "$(grep -c "BEGIN CERTIFICATE" l3-chain.pem)" 1
 same l3-chain.pem i.crt
 run "$OPENSSL" verify -CAfile ent.crt -untrusted l3-chain.pem l3.crt
 eq "$rc" 0
+t "32: renewcert returns leaf + intermediate too, or the chain apart with --chain"
+succeeds "$CERTOOL" --renewcert --cert=l2.crt --outcert=rn2.crt
+eq "$(grep -c "BEGIN CERTIFICATE" rn2.crt)" 2
+sed -n '/END CERTIFICATE/,$p' rn2.crt | sed 1d >rn2-rest.pem
+same rn2-rest.pem i.crt
+"$OPENSSL" x509 -in rn2.crt -out rn2-leaf.crt
+run "$OPENSSL" verify -CAfile ent.crt -untrusted i.crt rn2-leaf.crt
+eq "$rc" 0
+succeeds "$CERTOOL" --renewcert --cert=l3.crt --outcert=rn3.crt --chain=rn3-chain.pem
+eq "$(grep -c "BEGIN CERTIFICATE" rn3.crt)" 1
+same rn3-chain.pem i.crt
+run "$OPENSSL" verify -CAfile ent.crt -untrusted rn3-chain.pem rn3.crt
+eq "$rc" 0
 t "32: getrootca shows the intermediate and writes the chain"
 succeeds "$CERTOOL" --getrootca --cert=chain-out.pem
 has "$T/out" "Subject: CN=VMCA Intermediate"
