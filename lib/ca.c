@@ -1199,6 +1199,22 @@ issued_here(struct ck_ca *ca, X509 *x)
 	return 0;
 }
 
+static int lookup_ro(struct ck_ca *ca, X509 *x, int *found, int *revoked);
+
+/* CK_E_REVOKED if x is in the index and revoked. */
+static int
+refuse_revoked(struct ck_ca *ca, X509 *x)
+{
+	int found, revoked, r;
+	char a[256];
+
+	if ((r = lookup_ro(ca, x, &found, &revoked)) == 0 && revoked)
+		r = ck_errf(CK_E_REVOKED, "%s is revoked: a revoked certificate cannot be "
+		    "renewed; issue a new one (--gencert or --gencertfromcsr)",
+		    name_str(X509_get_subject_name(x), a, sizeof(a)));
+	return r;
+}
+
 int
 ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int flags,
     X509 **out, STACK_OF(X509) **chain)
@@ -1210,7 +1226,8 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int f
 	*out = NULL;
 	if (chain != NULL)
 		*chain = NULL;
-	if ((r = need_root(ca)) != 0 || (r = issued_here(ca, old)) != 0)
+	if ((r = need_root(ca)) != 0 || (r = issued_here(ca, old)) != 0 ||
+	    (r = refuse_revoked(ca, old)) != 0)
 		return r;
 	if (key != NULL && (r = ck_cert_key_match(old, key)) != 0)
 		return ck_errf(r, "the private key is not the key of the certificate to renew");

@@ -41,6 +41,12 @@ fails 70048 "$CERTOOL" --revokecert --cert=c
 has "$T/out" "Error Message : This is already revoked cert"
 succeeds "$CERTOOL" --status --cert=c2
 has "$T/out" "Certificate : ACTIVE"
+t "a revoked certificate is not renewed: 70048, nothing written or recorded"
+n0=$("$CERTOOL" --enumcert --filter=all 2>/dev/null | grep -c '^Cert $')
+fails 70048 "$CERTOOL" --renewcert --cert=c --outcert=c-renewed
+has "$T/err" "is revoked: a revoked certificate cannot be renewed"
+absent c-renewed
+eq "$("$CERTOOL" --enumcert --filter=all 2>/dev/null | grep -c '^Cert $')" "$n0"
 t "38: --revoke is a prefix of --revokecert"
 succeeds "$CERTOOL" --revoke --cert=c2
 succeeds "$CERTOOL" --stat --cert=c2

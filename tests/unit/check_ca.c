@@ -638,6 +638,13 @@ START_TEST(t_revoke_status_crl)
 	n = 0;
 	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_ALL, count_cb, &n), 0);
 	ck_assert_int_eq(n, 2);
+	/* a revoked certificate is not renewed */
+	{
+		X509 *y = NULL;
+		ck_assert_int_eq(ck_ca_renew(ca, a, NULL, 0, 0, &y, NULL), CK_E_REVOKED);
+		ck_assert_ptr_null(y);
+		ck_assert(strstr(ck_err_detail(), "revoked") != NULL);
+	}
 	n = 0;
 	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_REVOKED, count_cb, &n), 0);
 	ck_assert_int_eq(n, 1);
