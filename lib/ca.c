@@ -251,8 +251,9 @@ serial_key(const ASN1_INTEGER *sn, unsigned char *buf, size_t *len)
 		return CK_E_NOMEM;
 	n = BN_num_bytes(bn);
 	if (n > 32 || n == 0) {
+		/* this VMCA never issues such a serial (see lookup) */
 		BN_free(bn);
-		return ck_errf(CK_E_CERT, "serial number of unsupported size");
+		return ck_errf(CK_E_UNSUPPORTED, "serial number of unsupported size");
 	}
 	BN_bn2bin(bn, buf);
 	*len = (size_t)n;
@@ -1284,7 +1285,12 @@ lookup(struct ck_ca *ca, MDB_txn *txn, X509 *x, int *found, int *revoked)
 	MDB_val key, val;
 
 	*found = *revoked = 0;
-	if ((r = serial_key(X509_get0_serialNumber(x), k, &klen)) != 0)
+	/* a serial this VMCA cannot have issued: x is simply not in the index */
+	if ((r = serial_key(X509_get0_serialNumber(x), k, &klen)) == CK_E_UNSUPPORTED) {
+		ck_err_clear();
+		return 0;
+	}
+	if (r != 0)
 		return r;
 	key.mv_data = k;
 	key.mv_size = klen;

@@ -57,6 +57,16 @@ succeeds "$CERTOOL" --status --cert=foreign.crt
 has "$T/out" "Certificate : UNKNOWN"
 fails 50 "$CERTOOL" --revokecert --cert=foreign.crt
 has "$T/err" "not issued by this VMCA"
+t "a foreign serial this VMCA never issues (0, or over 32 bytes): UNKNOWN; revoking it: 50"
+"$OPENSSL" req -x509 -new -key k -subj /CN=zero -days 30 -set_serial 0 -out zero.crt 2>/dev/null
+"$OPENSSL" req -x509 -new -key k -subj /CN=big -days 30 \
+    -set_serial 0x$(printf '5a%.0s' $(seq 33)) -out big.crt 2>/dev/null
+for f in zero.crt big.crt; do
+	succeeds "$CERTOOL" --status --cert=$f
+	has "$T/out" "Certificate : UNKNOWN"
+	fails 50 "$CERTOOL" --revokecert --cert=$f
+	has "$T/err" "not issued by this VMCA"
+done
 t "status of an expired certificate: EXPIRED"
 "$OPENSSL" req -x509 -new -key k -subj /CN=old -days 1 -out old.crt 2>/dev/null
 run env CERTKIT_FAKE_NOW=$(($(date +%s) + 3 * 86400)) "$CERTOOL" --status --cert=old.crt

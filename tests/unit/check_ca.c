@@ -645,6 +645,27 @@ START_TEST(t_revoke_status_crl)
 		ck_assert_ptr_null(y);
 		ck_assert(strstr(ck_err_detail(), "revoked") != NULL);
 	}
+	/* serials this VMCA never issues: unknown, not an error */
+	{
+		X509 *z = X509_dup(foreign);
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+		unsigned char big[40];
+		BIGNUM *bn;
+		ck_assert_int_eq(ASN1_INTEGER_set(sn, 0), 1);
+		ck_assert_int_eq(X509_set_serialNumber(z, sn), 1);
+		ck_assert_int_eq(ck_ca_status(ca, z, &st), 0);
+		ck_assert_int_eq(st, CK_CERT_UNKNOWN);
+		ck_assert_int_eq(ck_ca_revoke(ca, z, 0), CK_E_UNSUPPORTED);
+		memset(big, 0x5a, sizeof(big));
+		bn = BN_bin2bn(big, sizeof(big), NULL);
+		ck_assert_ptr_nonnull(BN_to_ASN1_INTEGER(bn, sn));
+		ck_assert_int_eq(X509_set_serialNumber(z, sn), 1);
+		ck_assert_int_eq(ck_ca_status(ca, z, &st), 0);
+		ck_assert_int_eq(st, CK_CERT_UNKNOWN);
+		BN_free(bn);
+		ASN1_INTEGER_free(sn);
+		X509_free(z);
+	}
 	n = 0;
 	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_REVOKED, count_cb, &n), 0);
 	ck_assert_int_eq(n, 1);
