@@ -137,6 +137,14 @@ absent e.csr
 succeeds "$CERTOOL" --gencsrfromcert --cert=out.crt --privkey=enc.key --csrfile=e.csr --password-file=pw
 present e.csr
 
+t "an error message names the file once"
+fails 2 "$CERTOOL" --gencert --privkey=k9 --cert=k9.crt --config=host.cfg
+eq "$(cat "$T/err")" "certool: k9: No such file or directory"
+fails 11 "$CERTOOL" --viewcert --cert=host.cfg
+eq "$(cat "$T/err")" "certool: host.cfg: no PEM certificate found"
+fails 70003 "$CERTOOL" --gencert --privkey=k --cert=k9.crt --config=nope.cfg
+eq "$(cat "$T/err")" "certool: nope.cfg: No such file or directory"
+
 t "the first failing command stops a multi-command run"
 run "$CERTOOL" --gencert --privkey=/nonexistent --cert=m.crt --config=host.cfg --getrootca
 eq "$rc" 2
