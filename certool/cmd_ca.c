@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ca.h"
@@ -276,30 +277,53 @@ cmd_getopt(struct ctx *c)
 	return code;
 }
 
+/* Milliseconds between polls: 10 s, or CERTKIT_TEST_POLL_MS (a testing
+ * aid, certool(1) ENVIRONMENT). */
+static long
+poll_ms(void)
+{
+	const char *e = getenv("CERTKIT_TEST_POLL_MS");
+	long ms;
+
+	if (e != NULL && ck_parse_long(e, 0, 10000, &ms) == 0)
+		return ms;
+	return 10000;
+}
+
 int
 cmd_waitvmca(struct ctx *c)
 {
 	struct ck_ca *ca = NULL;
-	long minutes;
-	int r, code;
+	long minutes, ms = poll_ms();
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	int r, code, dots = 0;
 
 	if ((code = num_opt(c, O_WAIT, 3, 1, 24 * 60, &minutes)) != 0)
 		return code;
-	/* Poll every 10 s, printing a dot each time, as VMware does. */
+	/* Poll every 10 s, printing a dot each time, as VMware does; each poll
+	 * counts 10 s of --wait whatever the test interval. */
 	for (long waited = 0;; waited += 10) {
-		if ((r = ck_ca_open(NULL, &ca)) != 0)
-			return fail(r, "VMCA");
+		if ((r = ck_ca_open(NULL, &ca)) != 0) {
+			code = fail(r, "VMCA");
+			break;
+		}
 		r = ck_ca_has_root(ca);
 		ck_ca_close(ca);
 		if (r)
-			return 0;
-		if (waited >= minutes * 60)
-			return failx(E_TIMEOUT, "no VMCA root appeared within %ld minutes",
-			    minutes);
+			break;
+		if (waited >= minutes * 60) {
+			code = failx(E_TIMEOUT, "no VMCA root appeared within %ld minutes", minutes);
+			break;
+		}
 		printf(".");
 		fflush(stdout);
-		sleep(10);
+		dots = 1;
+		nanosleep(&ts, NULL);
 	}
+	/* end the line of dots, so the Status trailer starts its own line */
+	if (dots)
+		printf("\n");
+	return code;
 }
 
 int

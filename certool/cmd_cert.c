@@ -26,6 +26,8 @@ sign_opts(struct ctx *c, struct ck_sign_opts *so)
 	if ((code = num_opt(c, O_DAYS, CK_CA_DEFAULT_DAYS, 1, CK_CA_MAX_DAYS, &days)) != 0)
 		return code == E_ARGS ? E_TIME : code;
 	so->days = (int)days;
+	/* recorded by deliver() once written */
+	so->flags = CK_SIGN_NO_RECORD;
 	if (c->val[O_ALLOW_WILDCARD] != NULL)
 		so->flags |= CK_SIGN_ALLOW_WILDCARD;
 	if (c->val[O_ALLOW_CA] != NULL)
@@ -88,6 +90,31 @@ out:
 	return code;
 }
 
+/*
+ * Write the leaf (and chain) as write_issued does, then add the leaf to
+ * the VMCA index: only a certificate somebody received is listed as
+ * issued.  If recording fails the files just written are removed, so a
+ * failed run leaves no certificate that --status and --revokecert would
+ * not know.
+ */
+static int
+deliver(struct ctx *c, struct ck_ca *ca, const char *certpath, X509 *leaf,
+    STACK_OF(X509) *chain)
+{
+	int r, code;
+
+	if ((code = write_issued(c, certpath, leaf, chain)) != 0)
+		return code;
+	if ((r = ck_ca_record(ca, leaf)) == 0)
+		return 0;
+	code = fail(r, "VMCA index");
+	(void)ck_file_remove(certpath);
+	if (c->val[O_CHAIN] != NULL)
+		(void)ck_file_remove(c->val[O_CHAIN]);
+	return failx(code, "%s: removed again: the certificate could not be recorded in the "
+	    "VMCA index, so it could not be revoked; fix the index and issue it again", certpath);
+}
+
 /* Sign cfg for key with the VMCA and write the result to --cert. */
 static int
 sign_and_write(struct ctx *c, const struct ck_cfg *cfg, EVP_PKEY *k)
@@ -106,7 +133,7 @@ sign_and_write(struct ctx *c, const struct ck_cfg *cfg, EVP_PKEY *k)
 		code = fail(r, "signing");
 		goto out;
 	}
-	code = write_issued(c, c->val[O_CERT], leaf, chain);
+	code = deliver(c, ca, c->val[O_CERT], leaf, chain);
 out:
 	sk_X509_pop_free(chain, X509_free);
 	X509_free(leaf);
@@ -153,7 +180,7 @@ cmd_gencertfromcsr(struct ctx *c)
 		code = fail(r, c->val[O_CSRFILE]);
 		goto out;
 	}
-	code = write_issued(c, c->val[O_CERT], leaf, chain);
+	code = deliver(c, ca, c->val[O_CERT], leaf, chain);
 out:
 	sk_X509_pop_free(chain, X509_free);
 	X509_free(leaf);
@@ -254,13 +281,11 @@ out:
 int
 cmd_renewcert(struct ctx *c)
 {
-	struct outset o = { .n = 0 };
 	struct ck_ca *ca = NULL;
 	X509 *old = NULL, *x = NULL;
+	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *k = NULL;
 	const char *outp;
-	char *pem = NULL;
-	size_t len;
 	long days;
 	int r, code;
 
@@ -273,23 +298,15 @@ cmd_renewcert(struct ctx *c)
 		return fail(r, c->val[O_CERT]);
 	if (c->val[O_PRIVKEY] != NULL && (code = load_key(c, c->val[O_PRIVKEY], &k)) != 0)
 		goto out;
-	if ((r = ck_ca_open(NULL, &ca)) != 0 || (r = ck_ca_renew(ca, old, k, (int)days, &x)) != 0) {
+	if ((r = ck_ca_open(NULL, &ca)) != 0 ||
+	    (r = ck_ca_renew(ca, old, k, (int)days, CK_SIGN_NO_RECORD, &x, &chain)) != 0) {
 		code = fail(r, c->val[O_CERT]);
 		goto out;
 	}
-	if ((r = ck_cert_to_pem(x, &pem, &len)) != 0) {
-		code = fail(r, outp);
-		goto out;
-	}
-	if (out_add(&o, outp, pem, len, 0644, 0) != 0) {
-		code = fail(CK_E_LIMIT, NULL);
-		goto out;
-	}
-	pem = NULL;
-	code = out_commit(&o);
+	/* leaf + chain, as --gencert writes them */
+	code = deliver(c, ca, outp, x, chain);
 out:
-	free(pem);
-	out_free(&o);
+	sk_X509_pop_free(chain, X509_free);
 	X509_free(x);
 	ck_ca_close(ca);
 	EVP_PKEY_free(k);

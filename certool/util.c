@@ -111,7 +111,11 @@ int
 failc(int code, int ck, const char *what)
 {
 	const char *d = ck_err_detail();
+	size_t wl = what != NULL ? strlen(what) : 0;
 
+	/* the library's detail usually names the file already: say it once */
+	if (what != NULL && strncmp(d, what, wl) == 0 && d[wl] == ':')
+		what = NULL;
 	if (d[0] != '\0')
 		fprintf(stderr, "%s: %s%s%s\n", ck_progname(), what ? what : "",
 		    what ? ": " : "", d);

@@ -251,8 +251,9 @@ serial_key(const ASN1_INTEGER *sn, unsigned char *buf, size_t *len)
 		return CK_E_NOMEM;
 	n = BN_num_bytes(bn);
 	if (n > 32 || n == 0) {
+		/* this VMCA never issues such a serial (see lookup) */
 		BN_free(bn);
-		return ck_errf(CK_E_CERT, "serial number of unsupported size");
+		return ck_errf(CK_E_UNSUPPORTED, "serial number of unsupported size");
 	}
 	BN_bn2bin(bn, buf);
 	*len = (size_t)n;
@@ -277,6 +278,11 @@ get_be(const unsigned char *p, int n)
 	return v;
 }
 
+/*
+ * Add x to the index in one write transaction.  A serial already indexed
+ * with the same DER is left alone (0), so recording twice is harmless;
+ * with another DER it is CK_E_EXIST and nothing is written.
+ */
 static int
 record(struct ck_ca *ca, X509 *x)
 {
@@ -300,7 +306,14 @@ record(struct ck_ca *ca, X509 *x)
 	key.mv_size = klen;
 	val.mv_data = der;
 	val.mv_size = (size_t)dlen;
-	if ((rc = mdb_put(txn, ca->certs, &key, &val, 0)) != 0) {
+	if ((rc = mdb_put(txn, ca->certs, &key, &val, MDB_NOOVERWRITE)) == MDB_KEYEXIST) {
+		/* val now holds the indexed DER */
+		r = val.mv_size == (size_t)dlen && memcmp(val.mv_data, der, val.mv_size) == 0 ? 0 :
+		    ck_errf(CK_E_EXIST, "%s/" DB_FILE ": serial already indexed for another "
+		    "certificate", ca->dir);
+		goto txn_abort;
+	}
+	if (rc != 0) {
 		r = dberr(ca, "mdb_put(certs)", rc);
 		goto txn_abort;
 	}
@@ -313,6 +326,21 @@ txn_abort:
 out:
 	OPENSSL_free(der);
 	return r;
+}
+
+/* A read-only transaction on the index; CK_E_NOENT, and nothing created,
+ * when there is no index yet. */
+static int
+begin_read(struct ck_ca *ca, MDB_txn **txn)
+{
+	int rc, r;
+
+	*txn = NULL;
+	if ((r = db_open(ca, 0)) != 0)
+		return r;
+	if ((rc = mdb_txn_begin(ca->env, NULL, MDB_RDONLY, txn)) != 0)
+		return dberr(ca, "mdb_txn_begin", rc);
+	return 0;
 }
 
 /* --- server options ------------------------------------------------------ */
@@ -338,12 +366,8 @@ ck_ca_get_option(struct ck_ca *ca, const char *name, int *on)
 	*on = 1;	/* multiplesan is on unless switched off */
 	if ((r = option_key(name, &key)) != 0)
 		return r;
-	if ((r = db_open(ca, 0)) == CK_E_NOENT)
-		return 0;
-	if (r != 0)
-		return r;
-	if ((rc = mdb_txn_begin(ca->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return dberr(ca, "mdb_txn_begin", rc);
+	if ((r = begin_read(ca, &txn)) != 0)
+		return r == CK_E_NOENT ? 0 : r;
 	rc = mdb_get(txn, ca->props, &key, &val);
 	if (rc == 0 && val.mv_size == 1)
 		*on = ((const char *)val.mv_data)[0] == '1';
@@ -1176,15 +1200,35 @@ issued_here(struct ck_ca *ca, X509 *x)
 	return 0;
 }
 
+static int lookup_ro(struct ck_ca *ca, X509 *x, int *found, int *revoked);
+
+/* CK_E_REVOKED if x is in the index and revoked. */
+static int
+refuse_revoked(struct ck_ca *ca, X509 *x)
+{
+	int found, revoked, r;
+	char a[256];
+
+	if ((r = lookup_ro(ca, x, &found, &revoked)) == 0 && revoked)
+		r = ck_errf(CK_E_REVOKED, "%s is revoked: a revoked certificate cannot be "
+		    "renewed; issue a new one (--gencert or --gencertfromcsr)",
+		    name_str(X509_get_subject_name(x), a, sizeof(a)));
+	return r;
+}
+
 int
-ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, X509 **out)
+ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int flags,
+    X509 **out, STACK_OF(X509) **chain)
 {
 	struct request rq;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = need_root(ca)) != 0 || (r = issued_here(ca, old)) != 0)
+	if (chain != NULL)
+		*chain = NULL;
+	if ((r = need_root(ca)) != 0 || (r = issued_here(ca, old)) != 0 ||
+	    (r = refuse_revoked(ca, old)) != 0)
 		return r;
 	if (key != NULL && (r = ck_cert_key_match(old, key)) != 0)
 		return ck_errf(r, "the private key is not the key of the certificate to renew");
@@ -1207,10 +1251,25 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, X509 **out)
 	rq.subject = X509_get_subject_name(old);
 	rq.pub = X509_get0_pubkey(old);
 	rq.exts = exts;
-	r = issue(ca, &rq, days, CK_CA_RENEW_MAX_DAYS, ISSUE_NO_POLICY, NULL, out);
+	r = issue(ca, &rq, days, CK_CA_RENEW_MAX_DAYS, ISSUE_NO_POLICY | (flags & CK_SIGN_NO_RECORD),
+	    NULL, out);
+	if (r == 0 && chain != NULL && (r = send_chain(ca, chain)) != 0) {
+		X509_free(*out);
+		*out = NULL;
+	}
 out:
 	ck_exts_free(exts);
 	return r;
+}
+
+int
+ck_ca_record(struct ck_ca *ca, X509 *x)
+{
+	int r;
+
+	if ((r = issued_here(ca, x)) != 0)
+		return r;
+	return record(ca, x);
 }
 
 /* --- revocation and status ----------------------------------------------- */
@@ -1226,7 +1285,12 @@ lookup(struct ck_ca *ca, MDB_txn *txn, X509 *x, int *found, int *revoked)
 	MDB_val key, val;
 
 	*found = *revoked = 0;
-	if ((r = serial_key(X509_get0_serialNumber(x), k, &klen)) != 0)
+	/* a serial this VMCA cannot have issued: x is simply not in the index */
+	if ((r = serial_key(X509_get0_serialNumber(x), k, &klen)) == CK_E_UNSUPPORTED) {
+		ck_err_clear();
+		return 0;
+	}
+	if (r != 0)
 		return r;
 	key.mv_data = k;
 	key.mv_size = klen;
@@ -1247,6 +1311,21 @@ lookup(struct ck_ca *ca, MDB_txn *txn, X509 *x, int *found, int *revoked)
 	else if (rc != MDB_NOTFOUND)
 		return dberr(ca, "mdb_get(revoked)", rc);
 	return 0;
+}
+
+/* lookup in its own read-only transaction; no index yet holds nothing */
+static int
+lookup_ro(struct ck_ca *ca, X509 *x, int *found, int *revoked)
+{
+	MDB_txn *txn = NULL;
+	int r;
+
+	*found = *revoked = 0;
+	if ((r = begin_read(ca, &txn)) != 0)
+		return r == CK_E_NOENT ? 0 : r;
+	r = lookup(ca, txn, x, found, revoked);
+	mdb_txn_abort(txn);
+	return r;
 }
 
 int
@@ -1313,22 +1392,14 @@ expired(X509 *x, int64_t now)
 int
 ck_ca_status(struct ck_ca *ca, X509 *x, enum ck_cert_status *st)
 {
-	MDB_txn *txn = NULL;
-	int found = 0, revoked = 0, rc, r;
+	int found = 0, revoked = 0, r;
 
 	if (expired(x, ck_now())) {
 		*st = CK_CERT_EXPIRED;
 		return 0;
 	}
 	*st = CK_CERT_UNKNOWN;
-	if ((r = db_open(ca, 0)) == CK_E_NOENT)
-		return 0;
-	if (r != 0)
-		return r;
-	if ((rc = mdb_txn_begin(ca->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return dberr(ca, "mdb_txn_begin", rc);
-	r = lookup(ca, txn, x, &found, &revoked);
-	mdb_txn_abort(txn);
+	r = lookup_ro(ca, x, &found, &revoked);
 	if (r == 0 && found)
 		*st = revoked ? CK_CERT_REVOKED : CK_CERT_ACTIVE;
 	return r;
@@ -1346,12 +1417,8 @@ ck_ca_enum(struct ck_ca *ca, enum ck_enum_filter filter,
 
 	if (filter < CK_ENUM_ACTIVE || filter > CK_ENUM_ALL)
 		return ck_errf(CK_E_INVAL, "unknown filter");
-	if ((r = db_open(ca, 0)) == CK_E_NOENT)
-		return 0;
-	if (r != 0)
-		return r;
-	if ((rc = mdb_txn_begin(ca->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return dberr(ca, "mdb_txn_begin", rc);
+	if ((r = begin_read(ca, &txn)) != 0)
+		return r == CK_E_NOENT ? 0 : r;
 	if ((rc = mdb_cursor_open(txn, ca->certs, &cur)) != 0) {
 		r = dberr(ca, "mdb_cursor_open", rc);
 		goto txn_abort;

@@ -118,7 +118,10 @@ int ck_ca_make_root(const struct ck_cfg *cfg, EVP_PKEY *key, long predate_min, X
  * *leaf gets the new cert; *chain (if chain != NULL) gets the certs to
  * send with it: root.cer minus its final self-signed root (empty when the
  * VMCA is a root).  The cert is added to the index unless
- * CK_SIGN_NO_RECORD.
+ * CK_SIGN_NO_RECORD; a caller that may still fail to deliver the cert
+ * (write a file, swap a store entry) signs with CK_SIGN_NO_RECORD and calls
+ * ck_ca_record once it has delivered it, so the index never lists a
+ * certificate nobody received.
  */
 int ck_ca_sign_req(struct ck_ca *ca, X509_REQ *req, const struct ck_sign_opts *o,
     X509 **leaf, STACK_OF(X509) **chain);
@@ -135,9 +138,17 @@ int ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
  * Reissue old (which this VMCA must have signed, else CK_E_UNSUPPORTED)
  * with the same subject, extensions and public key for days days
  * (0 = CK_CA_DEFAULT_DAYS, at most CK_CA_RENEW_MAX_DAYS).  If key is not
- * NULL it must match old (CK_E_KEY_MISMATCH).
+ * NULL it must match old (CK_E_KEY_MISMATCH).  flags: only
+ * CK_SIGN_NO_RECORD counts; *out and *chain as for ck_ca_sign_req.
  */
-int ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, X509 **out);
+int ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int flags,
+    X509 **out, STACK_OF(X509) **chain);
+/*
+ * Add x, which this VMCA's current signing cert must have signed (else
+ * CK_E_UNSUPPORTED, nothing written), to the index.  Already indexed ->
+ * 0 and nothing written, so a retried delivery may record again.
+ */
+int ck_ca_record(struct ck_ca *ca, X509 *x);
 
 /*
  * Revocation index.  A certificate is "issued here" when its serial is in

@@ -450,8 +450,11 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 			    CK_CSR_KEY_ALIAS);
 		}
 	} else {
+		/* a dry run or a failed validation must not leave the certificate in
+		 * the VMCA index: the swap phase records it (record_new) */
 		memset(&so, 0, sizeof(so));
 		so.days = req->days;
+		so.flags = CK_SIGN_NO_RECORD;
 		if ((r = ck_ca_open(NULL, &ca)) != 0)
 			goto out;
 		if (!ck_ca_has_root(ca)) {
@@ -468,7 +471,7 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 				    "used for a renewal");
 				goto out;
 			}
-			if ((r = ck_ca_renew(ca, oldleaf, key, req->days, &leaf)) != 0)
+			if ((r = ck_ca_renew(ca, oldleaf, key, req->days, so.flags, &leaf, NULL)) != 0)
 				goto out;
 		} else {
 			note(notify, u, CK_NOTE_INFO, "source: VMCA, from %s", req->vmca_config);
@@ -707,6 +710,36 @@ out:
 	return r;
 }
 
+/*
+ * Add the new certificate to the VMCA index if the VMCA issued it (a
+ * --vmca-config or --renew swap; a --cert from certool --gencert is
+ * indexed already), now that it is in the store.  Recording twice is
+ * harmless, so --resume may run this again.  A certificate from another
+ * CA, or no VMCA at all, is left alone.  Never fails the swap: the new
+ * entry is in place and valid, and undoing a working swap because the
+ * VMCA's index cannot be written (a custom-CA --cert swap on a node whose
+ * VMCA is damaged) would be worse; a warning says what is missing.
+ */
+static void
+record_new(struct run *rn)
+{
+	struct ck_ca *ca = NULL;
+	X509 *x = NULL;
+	int r;
+
+	if ((r = leaf_of(rn->new, &x)) == 0 && (r = ck_ca_open(NULL, &ca)) == 0 &&
+	    ck_ca_has_root(ca) && (r = ck_ca_record(ca, x)) == CK_E_UNSUPPORTED)
+		r = 0;	/* not issued by this VMCA */
+	if (r != 0)
+		note(rn->notify, rn->u, CK_NOTE_WARN, "warning: the new certificate is in place, "
+		    "but could not be recorded in the VMCA index (%s%s%s): certool --status, "
+		    "--enumcert and --revokecert will not know it", ck_strerror(r),
+		    *ck_err_detail() ? ": " : "", ck_err_detail());
+	ck_err_clear();
+	ck_ca_close(ca);
+	X509_free(x);
+}
+
 /* machine-ssl.crt/.key, as vecs force-refresh writes them: key first. */
 static int
 publish(struct run *rn, const struct ck_entry *e)
@@ -862,6 +895,7 @@ forward_phases(struct run *rn)
 	    rn->j->store, rn->j->alias, CK_STORE_BACKUP, rn->j->alias)) != 0 ||
 	    (r = put_entry(rn, rn->new, rn->j->new_sha1, CK_STORE_BACKUP)) != 0)
 		return r;
+	record_new(rn);
 	if (publishes(rn->j) && ((r = set_phase(rn, "publish", "publishing machine-ssl.crt/.key in %s",
 	    ck_path(CK_PATH_MACHINE_SSL))) != 0 || (r = publish(rn, rn->new)) != 0))
 		return r;

@@ -9,6 +9,12 @@ fails 70000 "$CERTOOL" --getrootca
 has "$T/err" "--selfca"
 t "WaitVMCA with --wait=0 is refused"
 fails 70003 "$CERTOOL" --WaitVMCA --wait=0
+t "WaitVMCA without a root: 70004 after a dot per poll, the dots on a line of their own"
+# CERTKIT_TEST_POLL_MS: each poll still counts 10 s of --wait, so 6 dots
+fails 70004 env CERTKIT_TEST_POLL_MS=0 "$CERTOOL" --WaitVMCA --wait=1
+grep -qx '\.\{6\}' "$T/out" && ok || fail "no line of 6 dots"
+has "$T/out" "Error Message : Time out occurred before specified Event."
+has "$T/err" "no VMCA root appeared within 1 minutes"
 
 t "11: predate out of range: 70003 with VMware's message, nothing written"
 for p in 10081 -1 abc; do
@@ -29,6 +35,12 @@ absent "$VMCA_DATA_DIR/root.cer"
 t "selfca: EC is refused for the VMCA key"
 fails 70009 "$CERTOOL" --selfca --config=ca.cfg --keytype=ec
 absent "$VMCA_DATA_DIR/root.cer"
+
+# a WaitVMCA polling until the root of test 9 appears (checked after 10)
+env CERTKIT_TEST_POLL_MS=100 "$CERTOOL" --WaitVMCA --wait=1440 >"$T/wait.out" 2>"$T/wait.err" </dev/null &
+waiter=$!
+on_exit kill "$waiter"
+while kill -0 "$waiter" 2>/dev/null && ! grep -q '\.' "$T/wait.out"; do sleep 1; done
 
 t "9: selfca with the shipped config"
 now=$(date -u +%s)
@@ -66,6 +78,12 @@ near "$nb" $((now - 3 * 86400)) 120
 eq $((na - nb)) $((3650 * 86400))
 run "$OPENSSL" verify -CAfile "$R" "$R"
 eq "$rc" 0
+
+t "WaitVMCA waiting for the root: dots, then Success on its own line"
+wait "$waiter"
+eq "$?" 0
+grep -qx '\.\.*' "$T/wait.out" && ok || fail "no line of dots: $(cat "$T/wait.out")"
+grep -qx 'Status : Success' "$T/wait.out" && ok || fail "no Success line: $(cat "$T/wait.out")"
 
 t "getrootca / WaitVMCA with a root"
 succeeds "$CERTOOL" --getroot
@@ -233,6 +251,19 @@ eq "$(grep -c "BEGIN CERTIFICATE" l3.crt)" 1
 eq "$(grep -c "BEGIN CERTIFICATE" l3-chain.pem)" 1
 same l3-chain.pem i.crt
 run "$OPENSSL" verify -CAfile ent.crt -untrusted l3-chain.pem l3.crt
+eq "$rc" 0
+t "32: renewcert returns leaf + intermediate too, or the chain apart with --chain"
+succeeds "$CERTOOL" --renewcert --cert=l2.crt --outcert=rn2.crt
+eq "$(grep -c "BEGIN CERTIFICATE" rn2.crt)" 2
+sed -n '/END CERTIFICATE/,$p' rn2.crt | sed 1d >rn2-rest.pem
+same rn2-rest.pem i.crt
+"$OPENSSL" x509 -in rn2.crt -out rn2-leaf.crt
+run "$OPENSSL" verify -CAfile ent.crt -untrusted i.crt rn2-leaf.crt
+eq "$rc" 0
+succeeds "$CERTOOL" --renewcert --cert=l3.crt --outcert=rn3.crt --chain=rn3-chain.pem
+eq "$(grep -c "BEGIN CERTIFICATE" rn3.crt)" 1
+same rn3-chain.pem i.crt
+run "$OPENSSL" verify -CAfile ent.crt -untrusted rn3-chain.pem rn3.crt
 eq "$rc" 0
 t "32: getrootca shows the intermediate and writes the chain"
 succeeds "$CERTOOL" --getrootca --cert=chain-out.pem

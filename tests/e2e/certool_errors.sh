@@ -71,6 +71,25 @@ echo keep >keep.crt
 fails 70061 "$CERTOOL" --gencert --privkey=k --cert=keep.crt --config=host.cfg --Hostname='*.x.com'
 eq "$(cat keep.crt)" "keep"
 
+t "a certificate that could not be written is not recorded as issued"
+# ncerts: how many certificates the VMCA index lists
+ncerts() { "$CERTOOL" --enumcert --filter=all 2>/dev/null | grep -c '^Cert $'; }
+"$CERTOOL" --gencsr --privkey=w.key --pubkey=w.pub --csrfile=w.csr --config=host.cfg >/dev/null
+n0=$(ncerts)
+fails 2 "$CERTOOL" --gencert --privkey=k --cert=/missing/dir/c --config=host.cfg
+fails 2 "$CERTOOL" --gencertfromcsr --csrfile=w.csr --cert=nodir/c
+fails 2 "$CERTOOL" --genCIScert --privkey=k --cert=nodir/c --Name=cis
+fails 2 "$CERTOOL" --renewcert --cert=out.crt --outcert=nodir/c
+fails 2 "$CERTOOL" --gencert --privkey=k --cert=w.crt --chain=nodir/chain.pem --config=host.cfg
+eq "$(ncerts)" "$n0"
+if command -v mdb_stat >/dev/null 2>&1; then
+	eq "$(mdb_stat -n -s certs "$VMCA_DATA_DIR/certs.mdb" | sed -n 's/^ *Entries: //p')" "$n0"
+fi
+succeeds "$CERTOOL" --gencertfromcsr --csrfile=w.csr --cert=w.crt
+eq "$(ncerts)" "$((n0 + 1))"
+succeeds "$CERTOOL" --status --cert=w.crt
+has "$T/out" "Certificate : ACTIVE"
+
 t "failures leave the VMCA as it was"
 same "$R" root-before.pem
 ls "$VMCA_DATA_DIR" >"$T/ls"
@@ -117,6 +136,14 @@ fails 70065 "$CERTOOL" --gencsrfromcert --cert=out.crt --privkey=enc.key --csrfi
 absent e.csr
 succeeds "$CERTOOL" --gencsrfromcert --cert=out.crt --privkey=enc.key --csrfile=e.csr --password-file=pw
 present e.csr
+
+t "an error message names the file once"
+fails 2 "$CERTOOL" --gencert --privkey=k9 --cert=k9.crt --config=host.cfg
+eq "$(cat "$T/err")" "certool: k9: No such file or directory"
+fails 11 "$CERTOOL" --viewcert --cert=host.cfg
+eq "$(cat "$T/err")" "certool: host.cfg: no PEM certificate found"
+fails 70003 "$CERTOOL" --gencert --privkey=k --cert=k9.crt --config=nope.cfg
+eq "$(cat "$T/err")" "certool: nope.cfg: No such file or directory"
 
 t "the first failing command stops a multi-command run"
 run "$CERTOOL" --gencert --privkey=/nonexistent --cert=m.crt --config=host.cfg --getrootca

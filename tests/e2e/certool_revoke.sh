@@ -41,6 +41,12 @@ fails 70048 "$CERTOOL" --revokecert --cert=c
 has "$T/out" "Error Message : This is already revoked cert"
 succeeds "$CERTOOL" --status --cert=c2
 has "$T/out" "Certificate : ACTIVE"
+t "a revoked certificate is not renewed: 70048, nothing written or recorded"
+n0=$("$CERTOOL" --enumcert --filter=all 2>/dev/null | grep -c '^Cert $')
+fails 70048 "$CERTOOL" --renewcert --cert=c --outcert=c-renewed
+has "$T/err" "is revoked: a revoked certificate cannot be renewed"
+absent c-renewed
+eq "$("$CERTOOL" --enumcert --filter=all 2>/dev/null | grep -c '^Cert $')" "$n0"
 t "38: --revoke is a prefix of --revokecert"
 succeeds "$CERTOOL" --revoke --cert=c2
 succeeds "$CERTOOL" --stat --cert=c2
@@ -51,6 +57,16 @@ succeeds "$CERTOOL" --status --cert=foreign.crt
 has "$T/out" "Certificate : UNKNOWN"
 fails 50 "$CERTOOL" --revokecert --cert=foreign.crt
 has "$T/err" "not issued by this VMCA"
+t "a foreign serial this VMCA never issues (0, or over 32 bytes): UNKNOWN; revoking it: 50"
+"$OPENSSL" req -x509 -new -key k -subj /CN=zero -days 30 -set_serial 0 -out zero.crt 2>/dev/null
+"$OPENSSL" req -x509 -new -key k -subj /CN=big -days 30 \
+    -set_serial 0x$(printf '5a%.0s' $(seq 33)) -out big.crt 2>/dev/null
+for f in zero.crt big.crt; do
+	succeeds "$CERTOOL" --status --cert=$f
+	has "$T/out" "Certificate : UNKNOWN"
+	fails 50 "$CERTOOL" --revokecert --cert=$f
+	has "$T/err" "not issued by this VMCA"
+done
 t "status of an expired certificate: EXPIRED"
 "$OPENSSL" req -x509 -new -key k -subj /CN=old -days 1 -out old.crt 2>/dev/null
 run env CERTKIT_FAKE_NOW=$(($(date +%s) + 3 * 86400)) "$CERTOOL" --status --cert=old.crt

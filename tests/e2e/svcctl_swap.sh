@@ -129,6 +129,14 @@ eq "$(served)" "$(fp "$W/o.crt")"
 expect_rc 0 "$VECS" entry getcert --store TRUSTED_ROOTS --alias "$(sha1 "$W/oca.pem")"
 
 # --- VMCA-issued on the spot, and renewal -----------------------------------
+# ncerts: how many certificates the VMCA index lists
+ncerts() { "$CERTOOL" --enumcert --filter=all 2>/dev/null | grep -c '^Cert $'; }
+n0=$(ncerts)
+t "--vmca-config --dry-run, and a refused --vmca-config, record no certificate"
+expect_rc 0 S --replace-cert --vmca-config "$W/m.cfg" --key "$W/m1.key" --days 90 --dry-run
+has "$T/out" "dry run: nothing was changed"
+expect_rc 5 S --replace-cert --vmca-config "$W/m.cfg" --key "$W/m1.key" --fqdn other.example.test
+eq "$(ncerts)" "$n0"
 t "--vmca-config issues and swaps"
 expect_rc 0 S --replace-cert --vmca-config "$W/m.cfg" --key "$W/m1.key" --days 90
 has "$T/out" "source: VMCA"
@@ -136,6 +144,14 @@ has "$T/out" "source: VMCA"
 eq "$(served)" "$(fp "$W/v.pem")"
 t "issued cert verifies with openssl against the VMCA root"
 expect_rc 0 "$OPENSSL" verify -CAfile "$W/root.pem" "$W/v.pem"
+t "the swapped-in certificate is recorded in the VMCA index, once"
+expect_rc 0 "$CERTOOL" --status --cert="$W/v.pem"
+has "$T/out" "Certificate : ACTIVE"
+eq "$(ncerts)" "$((n0 + 1))"
+t "--renew --dry-run records no certificate"
+expect_rc 0 S --replace-cert --renew --days 30 --dry-run
+has "$T/out" "dry run: nothing was changed"
+eq "$(ncerts)" "$((n0 + 1))"
 t "--renew keeps subject and key, new validity"
 expect_rc 0 S --replace-cert --renew --days 30
 "$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$W/r.pem" >/dev/null
@@ -145,8 +161,11 @@ t "--renew keeps the SubjectAltName identical"
 eq "$("$OPENSSL" x509 -in "$W/r.pem" -noout -ext subjectAltName)" "$("$OPENSSL" x509 -in "$W/v.pem" -noout -ext subjectAltName)"
 "$OPENSSL" x509 -in "$W/r.pem" -noout -ext subjectAltName >"$W/r.san"
 has "$W/r.san" "DNS:$FQDN"
-t "renewed cert is served and expires within 30 days"
+t "renewed cert is served, recorded, and expires within 30 days"
 eq "$(served)" "$(fp "$W/r.pem")"
+expect_rc 0 "$CERTOOL" --status --cert="$W/r.pem"
+has "$T/out" "Certificate : ACTIVE"
+eq "$(ncerts)" "$((n0 + 2))"
 expect_rc 1 "$OPENSSL" x509 -in "$W/r.pem" -noout -checkend $((31 * 86400))
 expect_rc 0 "$OPENSSL" x509 -in "$W/r.pem" -noout -checkend $((29 * 86400))
 t "--renew of a certificate the VMCA did not issue is refused (5)"

@@ -85,4 +85,14 @@ expect_rc 5 S --replace-cert --cert "$W/x.crt"
 has "$T/err" "does not match"
 eq "$(served)" "$(fp "$W/c2.crt")"
 
+# a copy of the VMCA whose index is a directory: the root is there (m1 is
+# its certificate), recording fails
+VD=$(dirname "$(find "$CERTKIT_ROOT" -name root.cer | head -1)")
+cp -r "$VD" "$W/badvmca" && rm -f "$W/badvmca"/certs.mdb* && mkdir "$W/badvmca/certs.mdb"
+t "a VMCA whose index cannot be opened does not undo a --cert swap: a warning"
+expect_rc 0 env VMCA_DATA_DIR="$W/badvmca" "$SVCCTL" -r "$REG" --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+has "$T/out" "warning: the new certificate is in place, but could not be recorded in the VMCA index"
+eq "$(served)" "$(fp "$W/m1.crt")"
+eq "$(stored)" "$(fp "$W/m1.crt")"
+
 finish

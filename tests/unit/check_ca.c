@@ -520,6 +520,15 @@ START_TEST(t_intermediate_chain)
 }
 END_TEST
 
+static int
+count_cb(void *u, X509 *x, enum ck_cert_status st)
+{
+	(void)x;
+	(void)st;
+	(*(int *)u)++;
+	return 0;
+}
+
 START_TEST(t_renew)
 {
 	struct ck_ca *ca = open_ca(60), *other = NULL;
@@ -532,15 +541,15 @@ START_TEST(t_renew)
 	ck_assert_int_eq(ck_ca_sign_config(ca, c, X509_get0_pubkey(x), NULL, &y, NULL), 0);
 	ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(y), kleaf), 1);
 	X509_free(y);
-	ck_assert_int_eq(ck_ca_renew(ca, x, kleaf, 0, &y), 0);
+	ck_assert_int_eq(ck_ca_renew(ca, x, kleaf, 0, 0, &y, NULL), 0);
 	ck_assert_int_eq(X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(y)), 0);
 	ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(y)), 1);
 	ck_assert_int_ne(ASN1_INTEGER_cmp(X509_get0_serialNumber(x), X509_get0_serialNumber(y)), 0);
 	ck_assert_int_eq(X509_get_ext_count(x), X509_get_ext_count(y));
 	X509_free(y);
-	ck_assert_int_eq(ck_ca_renew(ca, x, kleaf, 731, &y), CK_E_TIME);
-	ck_assert_int_eq(ck_ca_renew(ca, x, kint, 30, &y), CK_E_KEY_MISMATCH);
-	ck_assert_int_eq(ck_ca_renew(ca, x, NULL, 30, &y), 0);
+	ck_assert_int_eq(ck_ca_renew(ca, x, kleaf, 731, 0, &y, NULL), CK_E_TIME);
+	ck_assert_int_eq(ck_ca_renew(ca, x, kint, 30, 0, &y, NULL), CK_E_KEY_MISMATCH);
+	ck_assert_int_eq(ck_ca_renew(ca, x, NULL, 30, 0, &y, NULL), 0);
 	ck_assert_int_eq(secs_between(X509_get0_notBefore(y), X509_get0_notAfter(y)), 30L * 86400);
 	X509_free(y);
 	/* a certificate from another CA */
@@ -553,8 +562,9 @@ START_TEST(t_renew)
 		sk_X509_pop_free(sk, X509_free);
 		X509_free(r2);
 	}
-	ck_assert_int_eq(ck_ca_renew(other, x, NULL, 0, &y), CK_E_UNSUPPORTED);
+	ck_assert_int_eq(ck_ca_renew(other, x, NULL, 0, 0, &y, NULL), CK_E_UNSUPPORTED);
 	ck_assert(strstr(ck_err_detail(), "Unsupported") != NULL);
+	ck_assert_int_eq(ck_ca_record(other, x), CK_E_UNSUPPORTED);
 	ck_ca_close(other);
 	X509_free(x);
 	ck_cfg_free(c);
@@ -562,14 +572,39 @@ START_TEST(t_renew)
 }
 END_TEST
 
-static int
-count_cb(void *u, X509 *x, enum ck_cert_status st)
+/* CK_SIGN_NO_RECORD leaves the index alone until ck_ca_record. */
+START_TEST(t_record_later)
 {
-	(void)x;
-	(void)st;
-	(*(int *)u)++;
-	return 0;
+	struct ck_ca *ca = open_ca(60);
+	struct ck_cfg *c = cfg_of("host1", NULL);
+	struct ck_sign_opts o = { .flags = CK_SIGN_NO_RECORD };
+	X509 *x = NULL, *y = NULL;
+	STACK_OF(X509) *chain = NULL;
+	enum ck_cert_status st;
+	int n = 0;
+
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, kleaf, &o, &x, NULL), 0);
+	ck_assert_int_eq(ck_ca_renew(ca, x, NULL, 0, CK_SIGN_NO_RECORD, &y, &chain), 0);
+	ck_assert_int_eq(sk_X509_num(chain), 0);	/* a root VMCA sends no chain */
+	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_ALL, count_cb, &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
+	ck_assert_int_eq(st, CK_CERT_UNKNOWN);
+	ck_assert_int_eq(ck_ca_record(ca, x), 0);
+	ck_assert_int_eq(ck_ca_record(ca, x), 0);	/* again: no change */
+	ck_assert_int_eq(ck_ca_record(ca, y), 0);
+	n = 0;
+	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_ALL, count_cb, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
+	ck_assert_int_eq(st, CK_CERT_ACTIVE);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(y);
+	X509_free(x);
+	ck_cfg_free(c);
+	ck_ca_close(ca);
 }
+END_TEST
 
 START_TEST(t_revoke_status_crl)
 {
@@ -603,6 +638,34 @@ START_TEST(t_revoke_status_crl)
 	n = 0;
 	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_ALL, count_cb, &n), 0);
 	ck_assert_int_eq(n, 2);
+	/* a revoked certificate is not renewed */
+	{
+		X509 *y = NULL;
+		ck_assert_int_eq(ck_ca_renew(ca, a, NULL, 0, 0, &y, NULL), CK_E_REVOKED);
+		ck_assert_ptr_null(y);
+		ck_assert(strstr(ck_err_detail(), "revoked") != NULL);
+	}
+	/* serials this VMCA never issues: unknown, not an error */
+	{
+		X509 *z = X509_dup(foreign);
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+		unsigned char big[40];
+		BIGNUM *bn;
+		ck_assert_int_eq(ASN1_INTEGER_set(sn, 0), 1);
+		ck_assert_int_eq(X509_set_serialNumber(z, sn), 1);
+		ck_assert_int_eq(ck_ca_status(ca, z, &st), 0);
+		ck_assert_int_eq(st, CK_CERT_UNKNOWN);
+		ck_assert_int_eq(ck_ca_revoke(ca, z, 0), CK_E_UNSUPPORTED);
+		memset(big, 0x5a, sizeof(big));
+		bn = BN_bin2bn(big, sizeof(big), NULL);
+		ck_assert_ptr_nonnull(BN_to_ASN1_INTEGER(bn, sn));
+		ck_assert_int_eq(X509_set_serialNumber(z, sn), 1);
+		ck_assert_int_eq(ck_ca_status(ca, z, &st), 0);
+		ck_assert_int_eq(st, CK_CERT_UNKNOWN);
+		BN_free(bn);
+		ASN1_INTEGER_free(sn);
+		X509_free(z);
+	}
 	n = 0;
 	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_REVOKED, count_cb, &n), 0);
 	ck_assert_int_eq(n, 1);
@@ -716,6 +779,7 @@ suite_ca(void)
 	tcase_add_test(tc, t_policy_rules);
 	tcase_add_test(tc, t_intermediate_chain);
 	tcase_add_test(tc, t_renew);
+	tcase_add_test(tc, t_record_later);
 	tcase_add_test(tc, t_revoke_status_crl);
 	tcase_add_test(tc, t_key_load_fast);
 	suite_add_tcase(s, tc);
