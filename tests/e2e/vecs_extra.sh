@@ -150,20 +150,40 @@ t "crt content"; eq "$("$OPENSSL" x509 -in "$SSL/machine-ssl.crt" -noout -finger
 t "key content"; eq "$("$OPENSSL" rsa -in "$SSL/machine-ssl.key" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"
 I1=$(stat -c %i:%Y "$CAP/$H.0" "$SSL/machine-ssl.key")
 : >"$CAP/README"
+# files vecs did not write, under hash names (a distro trust store)
 printf 'junk' >"$CAP/$H.1"
+ln -s "$T/ec.pem" "$CAP/$HE.1"
 t "refresh again"; expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
 t "idempotent: files untouched"; eq "$(stat -c %i:%Y "$CAP/$H.0" "$SSL/machine-ssl.key")" "$I1"
-t "stale hash file removed"; absent "$CAP/$H.1"
+t "foreign hash-named file kept"; eq "$(cat "$CAP/$H.1")" junk
+t "foreign symlink kept"; eq "$(readlink "$CAP/$HE.1")" "$T/ec.pem"
 t "other files kept"; present "$CAP/README"
+t "manifest lists what vecs wrote"; eq "$(grep -v '^#' "$CAP/.certkit-published" | sort | tr '\n' ' ')" "$(printf '%s\n' "$H.0" "$HC.r0" "$HE.0" | sort | tr '\n' ' ')"
 t "delete ec"; expect_rc 0 "$VECS" entry delete --store TRUSTED_ROOTS --alias "$("$OPENSSL" x509 -in "$T/ec.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')" -y
 expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
 t "its file is gone"; absent "$CAP/$HE.0"
+t "foreign symlink still kept"; eq "$(readlink "$CAP/$HE.1")" "$T/ec.pem"
+t "foreign file still kept"; eq "$(cat "$CAP/$H.1")" junk
 t "delete machine cert"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __machine_cert -y
 expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
 t "machine-ssl.crt gone"; absent "$SSL/machine-ssl.crt"
 t "machine-ssl.key gone"; absent "$SSL/machine-ssl.key"
 DEFCAP=$(find "$CERTKIT_ROOT" -type d -path '*/certkit/trusted' | head -n 1)
 t "adding to TRUSTED_ROOTS publishes to the default CA dir at once"; present "$DEFCAP/$H.0"
+printf 'foreign\n' >"$DEFCAP/$HE.0"
+ln -s "$T/ca.pem" "$DEFCAP/$H.5"
+t "entry delete in TRUSTED_ROOTS"; expect_rc 0 "$VECS" entry delete --store TRUSTED_ROOTS --alias "$TP" -y
+t "removes the file vecs published"; absent "$DEFCAP/$H.0"
+t "keeps a foreign hash-named file"; eq "$(cat "$DEFCAP/$HE.0")" foreign
+t "keeps a foreign symlink"; eq "$(readlink "$DEFCAP/$H.5")" "$T/ca.pem"
+ln -s "$T/ec.pem" "$DEFCAP/$H.0"
+t "re-add while a foreign link holds .0"; expect_rc 0 "$VECS" entry create --store TRUSTED_ROOTS --cert "$T/ca.pem"
+t "the link is left alone"; eq "$(readlink "$DEFCAP/$H.0")" "$T/ec.pem"
+t "published under the next free index"; eq "$("$OPENSSL" x509 -in "$DEFCAP/$H.1" -noout -fingerprint)" "$("$OPENSSL" x509 -in "$T/ca.pem" -noout -fingerprint)"
+t "force-refresh to the default dir"; expect_rc 0 "$VECS" force-refresh
+t "foreign file survives force-refresh"; eq "$(cat "$DEFCAP/$HE.0")" foreign
+t "foreign links survive force-refresh"; eq "$(readlink "$DEFCAP/$H.0") $(readlink "$DEFCAP/$H.5")" "$T/ec.pem $T/ca.pem"
+t "vecs's file stays"; present "$DEFCAP/$H.1"
 
 # --- expiry census, JSON --------------------------------------------------------------------
 t "expiring 15 days in S1"; expect_rc 0 "$VECS" entry list --store S1 --expiring 15
