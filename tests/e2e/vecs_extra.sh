@@ -222,4 +222,25 @@ t "no root line"; hasnt "$T/out" "$(printf 'root\t')"
 t "secret that looks like a key warns"; expect_rc 0 "$VECS" entry create --store S1 --alias sk --key "$T/leaf.key"
 has "$T/err" "stored as a Secret Key"
 t "entries counted by mdb_stat"; eq "$(mdb_stat -s entries "$DB" | sed -n 's/.*Entries: //p')" "$(mdb_stat -s order "$DB" | sed -n 's/.*Entries: //p')"
+# --- store delete: the owner's or root's, not a writer's (4.7) -------------------
+# nobody owns a sandbox, so vecs lets nobody in; root adds a store of its own
+if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	# the binary itself: a valgrind wrapper (VALGRIND_TESTS=1) sits in a 0700 directory
+	AS_NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups env CERTKIT_ROOT=$T/nb $top_builddir/vecs/vecs"
+	chmod 755 "$T"; mkdir "$T/nb"; chown nobody "$T/nb"
+	t "nobody creates a store in its sandbox"; expect_rc 0 $AS_NOBODY store create --name MINE
+	t "root adds one"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store create --name ROOTS_OWN
+	t "and lets nobody write"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store permission --name ROOTS_OWN --user nobody --grant write
+	t "a writer may not delete it"; expect_rc 5 $AS_NOBODY store delete --name ROOTS_OWN -y
+	t "says who may"; has "$T/err" "may only be deleted by its owner or root"
+	t "E5"; elast 5
+	t "still there"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; has "$T/out" ROOTS_OWN
+	t "the owner may, after Y"; run_in Y $AS_NOBODY store delete --name MINE
+	eq "$rc" 0
+	t "confirmed"; has "$T/out" "Successfully deleted store [MINE]"
+	t "gone"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; hasnt "$T/out" MINE
+	chmod 700 "$T"
+else
+	echo "# store delete by a non-owner needs root and setpriv: not run"
+fi
 finish
