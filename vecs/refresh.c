@@ -406,11 +406,36 @@ out:
 	return r;
 }
 
+/* Write data to path's ".new" twin, ready to be renamed into place. */
+static int
+stage_file(const char *path, const char *data, size_t len, mode_t mode, char **tmp)
+{
+	struct stat sb;
+	int r;
+
+	/* rename() would replace a link silently, where ck_file_write refuses */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return ck_errf(CK_E_SYMLINK, "%s: is a symbolic link, refusing to replace it", path);
+	if ((*tmp = ck_asprintf("%s.new", path)) == NULL)
+		return CK_E_NOMEM;
+	if ((r = ck_file_write(*tmp, data, len, mode, 0)) != 0)
+		return ck_errf(r, "%s: %s", *tmp, ck_err_detail());
+	return 0;
+}
+
+/*
+ * machine-ssl.key and .crt as one pair, as far as two files can be: both
+ * are written in full under temporary names first, then renamed back to
+ * back, key first, so a reader never sees a new certificate with an old
+ * key.  A crash between the renames leaves a new key with the old
+ * certificate; the next publish (any vecs write, or force-refresh)
+ * repairs it.
+ */
 static int
 publish_ssl(struct ck_store *st, const char *dir)
 {
 	struct ck_entry *e = NULL;
-	char *crt = NULL, *key = NULL;
+	char *crt = NULL, *key = NULL, *crtnew = NULL, *keynew = NULL;
 	int r;
 
 	if ((crt = ck_asprintf("%s/machine-ssl.crt", dir)) == NULL ||
@@ -427,36 +452,69 @@ publish_ssl(struct ck_store *st, const char *dir)
 	}
 	if (r != 0)
 		goto out;
-	if ((r = ck_mkdir_p(dir, 0755)) != 0)
+	if (file_is(key, e->key, e->key_len, 0600, 1) &&
+	    file_is(crt, e->cert_pem, e->cert_len, 0644, 0))
 		goto out;
-	/* key first: a reader never sees a new certificate with an old key */
-	if ((r = sync_file(key, e->key, e->key_len, 0600, 1)) == 0)
-		r = sync_file(crt, e->cert_pem, e->cert_len, 0644, 0);
+	if ((r = ck_mkdir_p(dir, 0755)) != 0 ||
+	    (r = stage_file(key, e->key, e->key_len, 0600, &keynew)) != 0 ||
+	    (r = stage_file(crt, e->cert_pem, e->cert_len, 0644, &crtnew)) != 0)
+		goto unlink_new;
+	if (rename(keynew, key) != 0 || rename(crtnew, crt) != 0) {
+		r = ck_errf(ck_errno(errno), "%s: rename: %s", dir, strerror(errno));
+		goto unlink_new;
+	}
+	goto out;
+unlink_new:
+	if (keynew != NULL)
+		(void)unlink(keynew);
+	if (crtnew != NULL)
+		(void)unlink(crtnew);
 out:
 	ck_entry_free(e);
+	free(crtnew);
+	free(keynew);
 	free(crt);
 	free(key);
 	return r;
 }
 
+/*
+ * Publishing is serialised with an exclusive flock in the store directory:
+ * without it, a writer holding an older snapshot could finish after one
+ * holding a newer snapshot, deleting the newer files or putting back an
+ * older machine-ssl.crt.  The snapshot is taken under the lock, so the
+ * last writer to publish always publishes the newest database.
+ */
 int
 vecs_publish(struct ck_store *st, const char *capath, const char *ssldir,
     int want_roots, int want_ssl)
 {
-	int r = 0;
+	char *lpath = NULL;
+	int r = 0, lockfd = -1;
 
 	if (capath == NULL)
 		capath = ck_path(CK_PATH_CAPATH);
 	if (ssldir == NULL)
 		ssldir = ck_path(CK_PATH_MACHINE_SSL);
+	if ((lpath = ck_path_join(CK_PATH_VECS, "publish.lock")) == NULL)
+		return CK_E_NOMEM;
+	if ((lockfd = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    flock(lockfd, LOCK_EX) != 0) {
+		r = ck_errf(ck_errno(errno), "%s: %s", lpath, strerror(errno));
+		goto out;
+	}
 	/* one snapshot for everything published */
 	if ((r = ck_store_txn_begin(st, 0)) != 0)
-		return r;
+		goto out;
 	if (want_roots)
 		r = publish_roots(st, capath);
 	if (r == 0 && want_ssl)
 		r = publish_ssl(st, ssldir);
 	ck_store_txn_abort(st);
+out:
+	if (lockfd >= 0)
+		close(lockfd);	/* releases the lock */
+	free(lpath);
 	return r;
 }
 
