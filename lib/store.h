@@ -113,6 +113,12 @@ struct ck_store_info {
  */
 int ck_store_open(const char *dir, int flags, struct ck_store **out);
 void ck_store_close(struct ck_store *st);
+/*
+ * How many of the directory, data.mdb and lock.mdb ck_store_open found open
+ * to group or others and tightened (0700/0600); it fixes what the caller
+ * owns (root: all) and fails with CK_E_ACCESS on what it cannot fix.
+ */
+int ck_store_repaired(const struct ck_store *st);
 
 /*
  * Group the following calls on st into one transaction (write != 0: one

@@ -46,6 +46,15 @@ DB=$(vecs_dbdir)
 t "db dir mode"; mode "$DB" 700
 t "data.mdb mode"; mode "$DB/data.mdb" 600
 t "lock.mdb mode"; mode "$DB/lock.mdb" 600
+# as after a careless restore: loose modes are tightened, with a warning
+chmod 755 "$DB"; chmod 644 "$DB/data.mdb" "$DB/lock.mdb"
+t "loose modes: the store still opens"; expect_rc 0 "$VECS" store list
+t "warns"; has "$T/err" "Warning: The certificate store in $DB was open to group or others; its modes were tightened"
+t "db dir tightened"; mode "$DB" 700
+t "data.mdb tightened"; mode "$DB/data.mdb" 600
+t "lock.mdb tightened"; mode "$DB/lock.mdb" 600
+t "warned once"; expect_rc 0 "$VECS" store list
+expect_err ''
 t "mdb_stat named dbs"; run mdb_stat -a "$DB"; eq "$rc" 0
 for db in meta stores entries order; do t "db $db"; has "$T/out" "Status of $db"; done
 t "stores keys casefolded"; run mdb_dump -p -s stores "$DB"; has "$T/out" " s1"
@@ -239,6 +248,12 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u
 	eq "$rc" 0
 	t "confirmed"; has "$T/out" "Successfully deleted store [MINE]"
 	t "gone"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; hasnt "$T/out" MINE
+	NBDB=$(find "$T/nb" -name data.mdb -printf '%h\n')
+	chown root "$NBDB/data.mdb"; chmod 644 "$NBDB/data.mdb"
+	t "loose modes nobody cannot fix: refused"; expect_rc 5 $AS_NOBODY store list
+	t "says what to do"; has "$T/err" "$NBDB/data.mdb has mode 0644 (open to group or others) and cannot be tightened by uid $(id -u nobody); run chmod 600"
+	t "E5"; elast 5
+	t "nothing listed"; expect_out ''
 	chmod 700 "$T"
 else
 	echo "# store delete by a non-owner needs root and setpriv: not run"
