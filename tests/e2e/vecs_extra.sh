@@ -194,6 +194,24 @@ t "foreign file survives force-refresh"; eq "$(cat "$DEFCAP/$HE.0")" foreign
 t "foreign links survive force-refresh"; eq "$(readlink "$DEFCAP/$H.0") $(readlink "$DEFCAP/$H.5")" "$T/ec.pem $T/ca.pem"
 t "vecs's file stays"; present "$DEFCAP/$H.1"
 
+# --- publish directories from the environment -------------------------------------
+EC="$T/envcap" ES="$T/envssl"
+export CERTKIT_CAPATH="$EC" CERTKIT_MACHINE_SSL_DIR="$ES"
+t "CERTKIT_CAPATH: entry create publishes there"; expect_rc 0 "$VECS" entry create --store TRUSTED_ROOTS --cert "$T/ec.pem"
+t "the file"; present "$EC/$HE.0"
+t "CERTKIT_MACHINE_SSL_DIR: entry create publishes there"; expect_rc 0 "$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$T/leaf.pem" --key "$T/leaf.key"
+t "machine-ssl.crt"; present "$ES/machine-ssl.crt"
+t "machine-ssl.key"; mode "$ES/machine-ssl.key" 600
+rm -rf "$EC" "$ES"
+t "force-refresh uses them"; expect_rc 0 "$VECS" force-refresh
+t "CA file back"; present "$EC/$HE.0"
+t "pair back"; present "$ES/machine-ssl.key"
+t "--capath still wins for one run"; expect_rc 0 "$VECS" force-refresh --capath "$T/once"
+t "there"; present "$T/once/$HE.0"
+t "entry delete publishes there"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __MACHINE_CERT -y
+t "pair removed"; absent "$ES/machine-ssl.crt"
+unset CERTKIT_CAPATH CERTKIT_MACHINE_SSL_DIR
+
 # --- expiry census, JSON --------------------------------------------------------------------
 t "expiring 15 days in S1"; expect_rc 0 "$VECS" entry list --store S1 --expiring 15
 t "leaf-based entries only"; eq "$(cut -f2 "$T/out" | sort | tr '\n' ' ')" "lo m1 pf "
