@@ -177,6 +177,11 @@ cmd_entry_create(struct vctx *ctx)
 		fprintf(stderr, "Warning: The certificate for alias [%s] is a chain of %d "
 		    "certificates; consumers that expect a leaf may fail (--leaf-only keeps the "
 		    "first) \n", e->alias, e->ncerts);
+	if (e->type == CK_ENTRY_ENCRYPTED_KEY && ck_strcaseeq(store, CK_STORE_MACHINE_SSL) &&
+	    ck_strcaseeq(e->alias, CK_MACHINE_CERT_ALIAS))
+		fprintf(stderr, "Warning: With a password the key of [%s] is stored encrypted, "
+		    "which services cannot load: it will not be published as machine-ssl.key \n",
+		    e->alias);
 	if ((r = vecs_open(ctx)) != 0)
 		goto out;
 	if ((r = vecs_check_access(ctx, store, CK_ACCESS_WRITE, &missing)) != 0)

@@ -452,6 +452,13 @@ publish_ssl(struct ck_store *st, const char *dir)
 	}
 	if (r != 0)
 		goto out;
+	if (e->type == CK_ENTRY_ENCRYPTED_KEY) {
+		/* services cannot load it; the last working pair stays up */
+		fprintf(stderr, "Warning: Entry [%s] in store [%s] holds an Encrypted Private Key, "
+		    "which services cannot load: it is not published, and machine-ssl.crt/.key in "
+		    "%s were left as they were \n", e->alias, CK_STORE_MACHINE_SSL, dir);
+		goto out;
+	}
 	if (file_is(key, e->key, e->key_len, 0600, 1) &&
 	    file_is(crt, e->cert_pem, e->cert_len, 0644, 0))
 		goto out;

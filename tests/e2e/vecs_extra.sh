@@ -210,6 +210,21 @@ t "--capath still wins for one run"; expect_rc 0 "$VECS" force-refresh --capath 
 t "there"; present "$T/once/$HE.0"
 t "entry delete publishes there"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __MACHINE_CERT -y
 t "pair removed"; absent "$ES/machine-ssl.crt"
+# an Encrypted Private Key cannot be served: not published, the last pair stays
+t "plain machine pair"; expect_rc 0 "$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$T/ec.pem" --key "$T/ec.key"
+t "encrypted machine key: replace"; expect_rc 0 "$VECS" entry replace --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$T/leaf.pem" --key "$T/leaf.key" --password-file "$T/pw"
+t "warns at create"; has "$T/err" "Warning: With a password the key of [__MACHINE_CERT] is stored encrypted"
+t "warns at publish, naming the entry"; has "$T/err" "Warning: Entry [__MACHINE_CERT] in store [MACHINE_SSL_CERT] holds an Encrypted Private Key"
+t "no encrypted machine-ssl.key"; hasnt "$ES/machine-ssl.key" ENCRYPTED
+t "the previous pair stays"; eq "$("$OPENSSL" x509 -in "$ES/machine-ssl.crt" -noout -fingerprint)" "$("$OPENSSL" x509 -in "$T/ec.pem" -noout -fingerprint)"
+t "and still matches"; eq "$("$OPENSSL" pkey -in "$ES/machine-ssl.key" -pubout)" "$("$OPENSSL" x509 -in "$ES/machine-ssl.crt" -noout -pubkey)"
+t "force-refresh: exit 0"; expect_rc 0 "$VECS" force-refresh
+t "warns"; has "$T/err" "holds an Encrypted Private Key"
+t "pair unchanged"; hasnt "$ES/machine-ssl.key" ENCRYPTED
+t "other stores: no warning"; expect_rc 0 "$VECS" entry create --store S1 --alias encok --cert "$T/leaf.pem" --key "$T/leaf.key" --password-file "$T/pw"
+hasnt "$T/err" "Warning"
+t "clean up"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __MACHINE_CERT -y
+expect_rc 0 "$VECS" entry delete --store S1 --alias encok -y
 unset CERTKIT_CAPATH CERTKIT_MACHINE_SSL_DIR
 
 # --- expiry census, JSON --------------------------------------------------------------------
