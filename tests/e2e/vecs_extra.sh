@@ -237,6 +237,13 @@ expect_out ''
 t "all stores"; expect_rc 0 "$VECS" entry list --all-stores --expiring 500
 t "finds the CA in TRUSTED_ROOTS"; has "$T/out" "$(printf 'TRUSTED_ROOTS\t%s' "$TP")"
 t "and the backup"; has "$T/out" "$(printf 'BACKUP_STORE\tbkp_M1')"
+t "expiring: unknown store with --json"; expect_rc 216 "$VECS" entry list --store NOPE --expiring 3 --json
+t "no [ left on stdout"; expect_out ''
+t "E4312"; elast 4312
+t "expiring with --text: syntax error"; expect_rc 87 "$VECS" entry list --store S1 --expiring 3 --text
+t "E87"; elast 87
+t "expiring with --aliases: syntax error"; expect_rc 87 "$VECS" entry list --all-stores --expiring 3 --aliases
+t "E87"; elast 87
 if command -v python3 >/dev/null 2>&1; then
 	J='import json,sys; d=json.load(sys.stdin); print('
 	t "store list --json"; run "$VECS" store list --json; eq "$(python3 -c "$J[s['name'] for s in d][3])" <"$T/out")" S1
@@ -281,6 +288,17 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u
 	eq "$rc" 0
 	t "confirmed"; has "$T/out" "Successfully deleted store [MINE]"
 	t "gone"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; hasnt "$T/out" MINE
+	# entry list --expiring: READ per store; denied stores are skipped
+	t "a store nobody may not read"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" entry create --store ROOTS_OWN --alias readable --cert "$T/leaf.pem"
+	expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store create --name HIDDEN
+	expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" entry create --store HIDDEN --alias secret --cert "$T/leaf.pem"
+	t "all stores as nobody"; expect_rc 0 $AS_NOBODY entry list --all-stores --expiring 500
+	t "lists what nobody may read"; has "$T/out" "$(printf 'ROOTS_OWN\treadable')"
+	t "not the rest"; hasnt "$T/out" HIDDEN
+	t "says it skipped it"; has "$T/err" "Warning: Skipped store [HIDDEN]: access denied"
+	t "one store nobody may not read"; expect_rc 5 $AS_NOBODY entry list --store HIDDEN --expiring 500 --json
+	t "nothing on stdout"; expect_out ''
+	t "E5"; elast 5
 	NBDB=$(find "$T/nb" -name data.mdb -printf '%h\n')
 	chown root "$NBDB/data.mdb"; chmod 644 "$NBDB/data.mdb"
 	t "loose modes nobody cannot fix: refused"; expect_rc 5 $AS_NOBODY store list
