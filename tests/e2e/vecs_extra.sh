@@ -22,6 +22,16 @@ t "first"; has "$T/out" "[first]"
 t "vecs-cli name"; ln -s "$VECS" "$T/vecs-cli"; run "$T/vecs-cli" entry list --store S1 --aliases; eq "$rc" 0
 cp "$T/out" "$T/out.cli"; run "$VECS" entry list --store S1 --aliases
 t "same output under both names"; same "$T/out" "$T/out.cli"
+t "vecs-cli name: error line"; expect_rc 216 "$T/vecs-cli" entry list --store NOPE
+t "E4312 line, exactly"; eq "$(tail -n 1 "$T/err")" "vecs-cli failed. Error 4312: Operation failed with error ERROR_OBJECT_NOT_FOUND (4312) "
+run "$VECS" entry create --store S1 --alias viacli --cert "$T/ca.pem"
+t "vecs-cli name: entry delete after echo Y"; echo Y | "$T/vecs-cli" entry delete --store S1 --alias viacli >"$T/out" 2>"$T/err"; eq "$?" 0
+t "prompt, then deleted"; expect_out 'Warning: This operation will delete entry [viacli] from store [S1]\nDo you wish to continue? Y/N [N] \nDeleted entry with alias [viacli] in store [S1] successfully\n '
+t "gone"; run "$VECS" entry list --store S1 --aliases; hasnt "$T/out" viacli
+run "$VECS" store create --name GONE
+t "store delete after echo Y"; echo Y | "$VECS" store delete --name GONE >"$T/out" 2>"$T/err"; eq "$?" 0
+t "prompt, then deleted"; expect_out 'Warning: This operation will delete store [GONE]\nDo you wish to continue? Y/N [N] \nSuccessfully deleted store [GONE]\n'
+t "store gone"; run "$VECS" store list; hasnt "$T/out" GONE
 t "--help"; expect_rc 0 "$VECS" entry create --help
 t "--help lists --password-file"; has "$T/out" "--password-file <file>"
 t "--help warns about --password"; has "$T/out" "visible to other users"
