@@ -103,10 +103,12 @@ ck_path(enum ck_path_id id)
 		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_CONF), "services.conf");
 		break;
 	case CK_PATH_CAPATH:
-		cache[id] = cat2(ck_path(CK_PATH_CONF), "trusted");
+		e = envdir("CERTKIT_CAPATH");
+		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_CONF), "trusted");
 		break;
 	case CK_PATH_MACHINE_SSL:
-		cache[id] = cat2(ck_path(CK_PATH_CONF), "machine-ssl");
+		e = envdir("CERTKIT_MACHINE_SSL_DIR");
+		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_CONF), "machine-ssl");
 		break;
 	case CK_PATH_DATA:
 		cache[id] = strdup(CK_DATADIR);

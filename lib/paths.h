@@ -5,7 +5,8 @@
  * CERTKIT_ROOT=<dir> relocates every path of all three tools under <dir>
  * (a whole appliance can live in a directory).  VMCA_DATA_DIR overrides
  * the VMCA directory alone; CERTKIT_VECS_DIR the store directory alone;
- * CERTKIT_REGISTRY the service registry file alone.
+ * CERTKIT_REGISTRY the service registry file alone; CERTKIT_CAPATH and
+ * CERTKIT_MACHINE_SSL_DIR the directories vecs publishes into.
  */
 #ifndef CK_PATHS_H
 #define CK_PATHS_H
@@ -20,8 +21,8 @@ enum ck_path_id {
 	CK_PATH_LOG,		/* <localstatedir>/log/certkit */
 	CK_PATH_CONF,		/* <sysconfdir>/certkit */
 	CK_PATH_REGISTRY,	/* <conf>/services.conf, or $CERTKIT_REGISTRY */
-	CK_PATH_CAPATH,		/* <conf>/trusted: hash-named trusted roots and CRLs */
-	CK_PATH_MACHINE_SSL,	/* <conf>/machine-ssl: machine-ssl.crt/.key */
+	CK_PATH_CAPATH,		/* <conf>/trusted (hash-named roots, CRLs), or $CERTKIT_CAPATH */
+	CK_PATH_MACHINE_SSL,	/* <conf>/machine-ssl, or $CERTKIT_MACHINE_SSL_DIR */
 	CK_PATH_DATA,		/* <datadir>/certkit: shipped sample configs */
 	CK_PATH_MAX
 };

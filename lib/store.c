@@ -35,6 +35,7 @@ struct ck_store {
 	void *map_addr;		/* data.mdb mapping, found on first need */
 	size_t map_len;
 	int map_unknown;
+	int repaired;		/* paths whose loose modes open tightened */
 };
 
 /* A transaction for one call: the group one if open, else a fresh one. */
@@ -446,9 +447,46 @@ txn_abort:
 	return r;
 }
 
+/*
+ * Tighten dir (0700) and its data.mdb and lock.mdb (0600) if a restore, an
+ * upgrade or a hand-made copy left group or other bits on them: the
+ * database holds private keys.  Only what the caller owns is changed (root
+ * may change anything); anything else loose is CK_E_ACCESS, and the
+ * database is not opened.  *fixed counts the paths changed.
+ */
+static int
+tighten_modes(const char *dir, int *fixed)
+{
+	static const char *const names[] = { "", "/data.mdb", "/lock.mdb" };
+	char path[PATH_MAX];
+	struct stat sb;
+	uid_t euid = geteuid();
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		mode_t want = i == 0 ? 0700 : 0600;
+		snprintf(path, sizeof(path), "%s%s", dir, names[i]);
+		if (stat(path, &sb) != 0 || (sb.st_mode & 077) == 0)
+			continue;
+		if ((euid != 0 && sb.st_uid != euid) || chmod(path, want) != 0)
+			return ck_errf(CK_E_ACCESS, "%s has mode %04o (open to group or others) and "
+			    "cannot be tightened by uid %u; run chmod %o %s as its owner (uid %u) or root",
+			    path, (unsigned int)(sb.st_mode & 07777), (unsigned int)euid,
+			    (unsigned int)want, path, (unsigned int)sb.st_uid);
+		(*fixed)++;
+	}
+	return 0;
+}
+
+int
+ck_store_repaired(const struct ck_store *st)
+{
+	return st->repaired;
+}
+
 int
 ck_store_open(const char *dir, int flags, struct ck_store **out)
 {
+	int fixed = 0;
 	struct ck_store *st = NULL;
 	const char *ms;
 	size_t mapsize = DEFAULT_MAPSIZE;
@@ -475,11 +513,14 @@ ck_store_open(const char *dir, int flags, struct ck_store **out)
 	} else if ((r = ck_mkdir_p(dir, 0700)) != 0) {
 		return r;
 	}
+	if ((r = tighten_modes(dir, &fixed)) != 0)
+		return r;
 	if (flags & CK_STORE_NOSYNC)
 		envfl |= MDB_NOSYNC;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return CK_E_NOMEM;
 	st->rdonly = (flags & CK_STORE_RDONLY) != 0;
+	st->repaired = fixed;
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		r = mdb_err(rc, "mdb_env_create");
 		goto free_st;

@@ -108,11 +108,19 @@ struct ck_store_info {
 /*
  * Open (creating if needed) the environment in dir; dir NULL means
  * ck_path(CK_PATH_VECS).  Creates dir 0700, the db files 0600 and the
- * three built-in stores.  Stale reader slots of killed processes are
- * cleared.  The map size is 1 GiB, or $CERTKIT_VECS_MAPSIZE bytes (tests).
+ * three built-in stores; tightens an existing dir or db file that group or
+ * others can access (see ck_store_repaired), or fails with CK_E_ACCESS.
+ * Stale reader slots of killed processes are cleared.  The map size is
+ * 1 GiB, or $CERTKIT_VECS_MAPSIZE bytes (tests).
  */
 int ck_store_open(const char *dir, int flags, struct ck_store **out);
 void ck_store_close(struct ck_store *st);
+/*
+ * How many of the directory, data.mdb and lock.mdb ck_store_open found open
+ * to group or others and tightened (0700/0600); it fixes what the caller
+ * owns (root: all) and fails with CK_E_ACCESS on what it cannot fix.
+ */
+int ck_store_repaired(const struct ck_store *st);
 
 /*
  * Group the following calls on st into one transaction (write != 0: one

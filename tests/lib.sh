@@ -34,7 +34,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/cke2e.XXXXXX")
 CERTKIT_ROOT="$T/root"
 mkdir -p "$CERTKIT_ROOT"
 export CERTKIT_ROOT T
-unset VMCA_DATA_DIR CERTKIT_VECS_DIR CERTKIT_REGISTRY
+unset VMCA_DATA_DIR CERTKIT_VECS_DIR CERTKIT_REGISTRY CERTKIT_CAPATH CERTKIT_MACHINE_SSL_DIR
 _cleanup_hooks=""
 # on_exit CMD: run CMD (e.g. stopping services) before $T is removed
 on_exit() { _cleanup_hooks="$_cleanup_hooks

@@ -177,6 +177,11 @@ cmd_entry_create(struct vctx *ctx)
 		fprintf(stderr, "Warning: The certificate for alias [%s] is a chain of %d "
 		    "certificates; consumers that expect a leaf may fail (--leaf-only keeps the "
 		    "first) \n", e->alias, e->ncerts);
+	if (e->type == CK_ENTRY_ENCRYPTED_KEY && ck_strcaseeq(store, CK_STORE_MACHINE_SSL) &&
+	    ck_strcaseeq(e->alias, CK_MACHINE_CERT_ALIAS))
+		fprintf(stderr, "Warning: With a password the key of [%s] is stored encrypted, "
+		    "which services cannot load: it will not be published as machine-ssl.key \n",
+		    e->alias);
 	if ((r = vecs_open(ctx)) != 0)
 		goto out;
 	if ((r = vecs_check_access(ctx, store, CK_ACCESS_WRITE, &missing)) != 0)
@@ -345,11 +350,16 @@ print_entry(const struct ck_entry *e, void *arg)
 	return 0;
 }
 
+/* A store the caller may not read is skipped, and said so (4.7: READ). */
 static int
 expiring_store(const struct ck_store_info *info, void *arg)
 {
 	struct elist *el = arg;
 
+	if (ck_store_access(info, (uint32_t)el->ctx->uid, CK_ACCESS_READ) != 0) {
+		fprintf(stderr, "Warning: Skipped store [%s]: access denied \n", info->name);
+		return 0;
+	}
 	el->store = info->name;
 	return ck_store_entry_iter(el->ctx->st, info->name, print_entry, el);
 }
@@ -367,16 +377,26 @@ list_expiring(struct vctx *ctx)
 		    "not [%s] \n", ctx->val[O_EXPIRING]);
 	if (!ctx->set[O_ALL_STORES] && (ctx->val[O_STORE] == NULL || *ctx->val[O_STORE] == '\0'))
 		return vsyntax(ctx->cmd, "Error: --expiring needs --store or --all-stores \n");
+	if (ctx->set[O_TEXT] || ctx->set[O_ALIASES])
+		return vsyntax(ctx->cmd, "Error: --expiring prints its own lines; of --text, "
+		    "--aliases and --json only --json goes with it \n");
 	el.horizon = (int64_t)days * 86400;
 	if ((r = vecs_open(ctx)) != 0)
 		return r;
-	if (el.json)
-		fputs("[", stdout);
 	if ((r = ck_store_txn_begin(ctx->st, 0)) != 0)
 		return vfail_ck(vecs_code(r), r);
 	if (ctx->set[O_ALL_STORES]) {
+		if (el.json)
+			fputs("[", stdout);
 		r = ck_store_list(ctx->st, expiring_store, &el);
 	} else if ((r = ck_store_info(ctx->st, ctx->val[O_STORE], &info)) == 0) {
+		if (ck_store_access(&info, (uint32_t)ctx->uid, CK_ACCESS_READ) != 0) {
+			ck_store_txn_abort(ctx->st);
+			fprintf(stderr, "Error: Access to store [%s] is denied \n", info.name);
+			return vfail(W_ACCESS_DENIED);
+		}
+		if (el.json)
+			fputs("[", stdout);
 		r = expiring_store(&info, &el);
 	} else if (r == CK_E_NOENT) {
 		ck_store_txn_abort(ctx->st);

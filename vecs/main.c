@@ -177,6 +177,10 @@ vecs_open(struct vctx *ctx)
 		    ck_path(CK_PATH_VECS));
 		return vfail_ck(r == CK_E_NOENT ? W_DATABASE_FAILURE : vecs_code(r), r);
 	}
+	if (ck_store_repaired(ctx->st) > 0)
+		fprintf(stderr, "Warning: The certificate store in %s was open to group or others; "
+		    "its modes were tightened (directory 0700, files 0600) \n",
+		    ck_path(CK_PATH_VECS));
 	return 0;
 }
 

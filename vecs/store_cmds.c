@@ -100,6 +100,13 @@ cmd_store_list(struct vctx *ctx)
 	return 0;
 }
 
+/* Only the owner or root may delete a store or manage its ACL (4.7). */
+static int
+owner_or_root(const struct vctx *ctx, const struct ck_store_info *info)
+{
+	return ctx->uid == 0 || (uint32_t)ctx->uid == info->owner;
+}
+
 int
 cmd_store_delete(struct vctx *ctx)
 {
@@ -127,8 +134,8 @@ cmd_store_delete(struct vctx *ctx)
 		}
 		return vfail_ck(vecs_code(r), r);
 	}
-	if ((r = ck_store_access(&info, (uint32_t)ctx->uid, CK_ACCESS_WRITE)) != 0 ||
-	    ck_store_is_builtin(name)) {
+	/* 4.7: deleting is the owner's (or root's), not a writer's */
+	if ((r = owner_or_root(ctx, &info) ? 0 : CK_E_ACCESS) != 0 || ck_store_is_builtin(name)) {
 		fprintf(stderr, "Error: Store [%s] %s \n", info.name, r != 0 ?
 		    "may only be deleted by its owner or root" :
 		    "is a built-in store and cannot be deleted");
@@ -187,7 +194,7 @@ cmd_store_permission(struct vctx *ctx)
 			fprintf(stderr, "Error : Store [%s] does not exist\n", name);
 		return vfail_ck(vecs_code(r), r == CK_E_NOENT ? 0 : r);
 	}
-	if (ctx->uid != 0 && ctx->uid != info.owner) {
+	if (!owner_or_root(ctx, &info)) {
 		fprintf(stderr, "Error: Only the owner of store [%s] or root may change its "
 		    "permissions \n", info.name);
 		return vfail(W_ACCESS_DENIED);
@@ -219,7 +226,7 @@ cmd_store_getperm(struct vctx *ctx)
 			fprintf(stderr, "Error : Store [%s] does not exist\n", name);
 		return vfail_ck(vecs_code(r), r == CK_E_NOENT ? 0 : r);
 	}
-	if (ctx->uid != 0 && ctx->uid != info.owner) {
+	if (!owner_or_root(ctx, &info)) {
 		fprintf(stderr, "Error: Only the owner of store [%s] or root may see its "
 		    "permissions \n", info.name);
 		return vfail(W_ACCESS_DENIED);

@@ -22,6 +22,16 @@ t "first"; has "$T/out" "[first]"
 t "vecs-cli name"; ln -s "$VECS" "$T/vecs-cli"; run "$T/vecs-cli" entry list --store S1 --aliases; eq "$rc" 0
 cp "$T/out" "$T/out.cli"; run "$VECS" entry list --store S1 --aliases
 t "same output under both names"; same "$T/out" "$T/out.cli"
+t "vecs-cli name: error line"; expect_rc 216 "$T/vecs-cli" entry list --store NOPE
+t "E4312 line, exactly"; eq "$(tail -n 1 "$T/err")" "vecs-cli failed. Error 4312: Operation failed with error ERROR_OBJECT_NOT_FOUND (4312) "
+run "$VECS" entry create --store S1 --alias viacli --cert "$T/ca.pem"
+t "vecs-cli name: entry delete after echo Y"; echo Y | "$T/vecs-cli" entry delete --store S1 --alias viacli >"$T/out" 2>"$T/err"; eq "$?" 0
+t "prompt, then deleted"; expect_out 'Warning: This operation will delete entry [viacli] from store [S1]\nDo you wish to continue? Y/N [N] \nDeleted entry with alias [viacli] in store [S1] successfully\n '
+t "gone"; run "$VECS" entry list --store S1 --aliases; hasnt "$T/out" viacli
+run "$VECS" store create --name GONE
+t "store delete after echo Y"; echo Y | "$VECS" store delete --name GONE >"$T/out" 2>"$T/err"; eq "$?" 0
+t "prompt, then deleted"; expect_out 'Warning: This operation will delete store [GONE]\nDo you wish to continue? Y/N [N] \nSuccessfully deleted store [GONE]\n'
+t "store gone"; run "$VECS" store list; hasnt "$T/out" GONE
 t "--help"; expect_rc 0 "$VECS" entry create --help
 t "--help lists --password-file"; has "$T/out" "--password-file <file>"
 t "--help warns about --password"; has "$T/out" "visible to other users"
@@ -46,6 +56,15 @@ DB=$(vecs_dbdir)
 t "db dir mode"; mode "$DB" 700
 t "data.mdb mode"; mode "$DB/data.mdb" 600
 t "lock.mdb mode"; mode "$DB/lock.mdb" 600
+# as after a careless restore: loose modes are tightened, with a warning
+chmod 755 "$DB"; chmod 644 "$DB/data.mdb" "$DB/lock.mdb"
+t "loose modes: the store still opens"; expect_rc 0 "$VECS" store list
+t "warns"; has "$T/err" "Warning: The certificate store in $DB was open to group or others; its modes were tightened"
+t "db dir tightened"; mode "$DB" 700
+t "data.mdb tightened"; mode "$DB/data.mdb" 600
+t "lock.mdb tightened"; mode "$DB/lock.mdb" 600
+t "warned once"; expect_rc 0 "$VECS" store list
+expect_err ''
 t "mdb_stat named dbs"; run mdb_stat -a "$DB"; eq "$rc" 0
 for db in meta stores entries order; do t "db $db"; has "$T/out" "Status of $db"; done
 t "stores keys casefolded"; run mdb_dump -p -s stores "$DB"; has "$T/out" " s1"
@@ -150,20 +169,73 @@ t "crt content"; eq "$("$OPENSSL" x509 -in "$SSL/machine-ssl.crt" -noout -finger
 t "key content"; eq "$("$OPENSSL" rsa -in "$SSL/machine-ssl.key" -noout -modulus 2>/dev/null)" "$("$OPENSSL" rsa -in "$T/leaf.key" -noout -modulus)"
 I1=$(stat -c %i:%Y "$CAP/$H.0" "$SSL/machine-ssl.key")
 : >"$CAP/README"
+# files vecs did not write, under hash names (a distro trust store)
 printf 'junk' >"$CAP/$H.1"
+ln -s "$T/ec.pem" "$CAP/$HE.1"
 t "refresh again"; expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
 t "idempotent: files untouched"; eq "$(stat -c %i:%Y "$CAP/$H.0" "$SSL/machine-ssl.key")" "$I1"
-t "stale hash file removed"; absent "$CAP/$H.1"
+t "foreign hash-named file kept"; eq "$(cat "$CAP/$H.1")" junk
+t "foreign symlink kept"; eq "$(readlink "$CAP/$HE.1")" "$T/ec.pem"
 t "other files kept"; present "$CAP/README"
+t "manifest lists what vecs wrote"; eq "$(grep -v '^#' "$CAP/.certkit-published" | sort | tr '\n' ' ')" "$(printf '%s\n' "$H.0" "$HC.r0" "$HE.0" | sort | tr '\n' ' ')"
 t "delete ec"; expect_rc 0 "$VECS" entry delete --store TRUSTED_ROOTS --alias "$("$OPENSSL" x509 -in "$T/ec.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')" -y
 expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
 t "its file is gone"; absent "$CAP/$HE.0"
+t "foreign symlink still kept"; eq "$(readlink "$CAP/$HE.1")" "$T/ec.pem"
+t "foreign file still kept"; eq "$(cat "$CAP/$H.1")" junk
 t "delete machine cert"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __machine_cert -y
 expect_rc 0 "$VECS" force-refresh --capath "$CAP" --machine-ssl-dir "$SSL"
 t "machine-ssl.crt gone"; absent "$SSL/machine-ssl.crt"
 t "machine-ssl.key gone"; absent "$SSL/machine-ssl.key"
 DEFCAP=$(find "$CERTKIT_ROOT" -type d -path '*/certkit/trusted' | head -n 1)
 t "adding to TRUSTED_ROOTS publishes to the default CA dir at once"; present "$DEFCAP/$H.0"
+printf 'foreign\n' >"$DEFCAP/$HE.0"
+ln -s "$T/ca.pem" "$DEFCAP/$H.5"
+t "entry delete in TRUSTED_ROOTS"; expect_rc 0 "$VECS" entry delete --store TRUSTED_ROOTS --alias "$TP" -y
+t "removes the file vecs published"; absent "$DEFCAP/$H.0"
+t "keeps a foreign hash-named file"; eq "$(cat "$DEFCAP/$HE.0")" foreign
+t "keeps a foreign symlink"; eq "$(readlink "$DEFCAP/$H.5")" "$T/ca.pem"
+ln -s "$T/ec.pem" "$DEFCAP/$H.0"
+t "re-add while a foreign link holds .0"; expect_rc 0 "$VECS" entry create --store TRUSTED_ROOTS --cert "$T/ca.pem"
+t "the link is left alone"; eq "$(readlink "$DEFCAP/$H.0")" "$T/ec.pem"
+t "published under the next free index"; eq "$("$OPENSSL" x509 -in "$DEFCAP/$H.1" -noout -fingerprint)" "$("$OPENSSL" x509 -in "$T/ca.pem" -noout -fingerprint)"
+t "force-refresh to the default dir"; expect_rc 0 "$VECS" force-refresh
+t "foreign file survives force-refresh"; eq "$(cat "$DEFCAP/$HE.0")" foreign
+t "foreign links survive force-refresh"; eq "$(readlink "$DEFCAP/$H.0") $(readlink "$DEFCAP/$H.5")" "$T/ec.pem $T/ca.pem"
+t "vecs's file stays"; present "$DEFCAP/$H.1"
+
+# --- publish directories from the environment -------------------------------------
+EC="$T/envcap" ES="$T/envssl"
+export CERTKIT_CAPATH="$EC" CERTKIT_MACHINE_SSL_DIR="$ES"
+t "CERTKIT_CAPATH: entry create publishes there"; expect_rc 0 "$VECS" entry create --store TRUSTED_ROOTS --cert "$T/ec.pem"
+t "the file"; present "$EC/$HE.0"
+t "CERTKIT_MACHINE_SSL_DIR: entry create publishes there"; expect_rc 0 "$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$T/leaf.pem" --key "$T/leaf.key"
+t "machine-ssl.crt"; present "$ES/machine-ssl.crt"
+t "machine-ssl.key"; mode "$ES/machine-ssl.key" 600
+rm -rf "$EC" "$ES"
+t "force-refresh uses them"; expect_rc 0 "$VECS" force-refresh
+t "CA file back"; present "$EC/$HE.0"
+t "pair back"; present "$ES/machine-ssl.key"
+t "--capath still wins for one run"; expect_rc 0 "$VECS" force-refresh --capath "$T/once"
+t "there"; present "$T/once/$HE.0"
+t "entry delete publishes there"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __MACHINE_CERT -y
+t "pair removed"; absent "$ES/machine-ssl.crt"
+# an Encrypted Private Key cannot be served: not published, the last pair stays
+t "plain machine pair"; expect_rc 0 "$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$T/ec.pem" --key "$T/ec.key"
+t "encrypted machine key: replace"; expect_rc 0 "$VECS" entry replace --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$T/leaf.pem" --key "$T/leaf.key" --password-file "$T/pw"
+t "warns at create"; has "$T/err" "Warning: With a password the key of [__MACHINE_CERT] is stored encrypted"
+t "warns at publish, naming the entry"; has "$T/err" "Warning: Entry [__MACHINE_CERT] in store [MACHINE_SSL_CERT] holds an Encrypted Private Key"
+t "no encrypted machine-ssl.key"; hasnt "$ES/machine-ssl.key" ENCRYPTED
+t "the previous pair stays"; eq "$("$OPENSSL" x509 -in "$ES/machine-ssl.crt" -noout -fingerprint)" "$("$OPENSSL" x509 -in "$T/ec.pem" -noout -fingerprint)"
+t "and still matches"; eq "$("$OPENSSL" pkey -in "$ES/machine-ssl.key" -pubout)" "$("$OPENSSL" x509 -in "$ES/machine-ssl.crt" -noout -pubkey)"
+t "force-refresh: exit 0"; expect_rc 0 "$VECS" force-refresh
+t "warns"; has "$T/err" "holds an Encrypted Private Key"
+t "pair unchanged"; hasnt "$ES/machine-ssl.key" ENCRYPTED
+t "other stores: no warning"; expect_rc 0 "$VECS" entry create --store S1 --alias encok --cert "$T/leaf.pem" --key "$T/leaf.key" --password-file "$T/pw"
+hasnt "$T/err" "Warning"
+t "clean up"; expect_rc 0 "$VECS" entry delete --store MACHINE_SSL_CERT --alias __MACHINE_CERT -y
+expect_rc 0 "$VECS" entry delete --store S1 --alias encok -y
+unset CERTKIT_CAPATH CERTKIT_MACHINE_SSL_DIR
 
 # --- expiry census, JSON --------------------------------------------------------------------
 t "expiring 15 days in S1"; expect_rc 0 "$VECS" entry list --store S1 --expiring 15
@@ -175,6 +247,13 @@ expect_out ''
 t "all stores"; expect_rc 0 "$VECS" entry list --all-stores --expiring 500
 t "finds the CA in TRUSTED_ROOTS"; has "$T/out" "$(printf 'TRUSTED_ROOTS\t%s' "$TP")"
 t "and the backup"; has "$T/out" "$(printf 'BACKUP_STORE\tbkp_M1')"
+t "expiring: unknown store with --json"; expect_rc 216 "$VECS" entry list --store NOPE --expiring 3 --json
+t "no [ left on stdout"; expect_out ''
+t "E4312"; elast 4312
+t "expiring with --text: syntax error"; expect_rc 87 "$VECS" entry list --store S1 --expiring 3 --text
+t "E87"; elast 87
+t "expiring with --aliases: syntax error"; expect_rc 87 "$VECS" entry list --all-stores --expiring 3 --aliases
+t "E87"; elast 87
 if command -v python3 >/dev/null 2>&1; then
 	J='import json,sys; d=json.load(sys.stdin); print('
 	t "store list --json"; run "$VECS" store list --json; eq "$(python3 -c "$J[s['name'] for s in d][3])" <"$T/out")" S1
@@ -202,4 +281,42 @@ t "no root line"; hasnt "$T/out" "$(printf 'root\t')"
 t "secret that looks like a key warns"; expect_rc 0 "$VECS" entry create --store S1 --alias sk --key "$T/leaf.key"
 has "$T/err" "stored as a Secret Key"
 t "entries counted by mdb_stat"; eq "$(mdb_stat -s entries "$DB" | sed -n 's/.*Entries: //p')" "$(mdb_stat -s order "$DB" | sed -n 's/.*Entries: //p')"
+# --- store delete: the owner's or root's, not a writer's (4.7) -------------------
+# nobody owns a sandbox, so vecs lets nobody in; root adds a store of its own
+if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	# the binary itself: a valgrind wrapper (VALGRIND_TESTS=1) sits in a 0700 directory
+	AS_NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups env CERTKIT_ROOT=$T/nb $top_builddir/vecs/vecs"
+	chmod 755 "$T"; mkdir "$T/nb"; chown nobody "$T/nb"
+	t "nobody creates a store in its sandbox"; expect_rc 0 $AS_NOBODY store create --name MINE
+	t "root adds one"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store create --name ROOTS_OWN
+	t "and lets nobody write"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store permission --name ROOTS_OWN --user nobody --grant write
+	t "a writer may not delete it"; expect_rc 5 $AS_NOBODY store delete --name ROOTS_OWN -y
+	t "says who may"; has "$T/err" "may only be deleted by its owner or root"
+	t "E5"; elast 5
+	t "still there"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; has "$T/out" ROOTS_OWN
+	t "the owner may, after Y"; run_in Y $AS_NOBODY store delete --name MINE
+	eq "$rc" 0
+	t "confirmed"; has "$T/out" "Successfully deleted store [MINE]"
+	t "gone"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; hasnt "$T/out" MINE
+	# entry list --expiring: READ per store; denied stores are skipped
+	t "a store nobody may not read"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" entry create --store ROOTS_OWN --alias readable --cert "$T/leaf.pem"
+	expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store create --name HIDDEN
+	expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" entry create --store HIDDEN --alias secret --cert "$T/leaf.pem"
+	t "all stores as nobody"; expect_rc 0 $AS_NOBODY entry list --all-stores --expiring 500
+	t "lists what nobody may read"; has "$T/out" "$(printf 'ROOTS_OWN\treadable')"
+	t "not the rest"; hasnt "$T/out" HIDDEN
+	t "says it skipped it"; has "$T/err" "Warning: Skipped store [HIDDEN]: access denied"
+	t "one store nobody may not read"; expect_rc 5 $AS_NOBODY entry list --store HIDDEN --expiring 500 --json
+	t "nothing on stdout"; expect_out ''
+	t "E5"; elast 5
+	NBDB=$(find "$T/nb" -name data.mdb -printf '%h\n')
+	chown root "$NBDB/data.mdb"; chmod 644 "$NBDB/data.mdb"
+	t "loose modes nobody cannot fix: refused"; expect_rc 5 $AS_NOBODY store list
+	t "says what to do"; has "$T/err" "$NBDB/data.mdb has mode 0644 (open to group or others) and cannot be tightened by uid $(id -u nobody); run chmod 600"
+	t "E5"; elast 5
+	t "nothing listed"; expect_out ''
+	chmod 700 "$T"
+else
+	echo "# store delete by a non-owner needs root and setpriv: not run"
+fi
 finish

@@ -11,6 +11,8 @@ clean_env(void)
 	unsetenv("VMCA_DATA_DIR");
 	unsetenv("CERTKIT_VECS_DIR");
 	unsetenv("CERTKIT_REGISTRY");
+	unsetenv("CERTKIT_CAPATH");
+	unsetenv("CERTKIT_MACHINE_SSL_DIR");
 	ck_paths_reset();
 }
 
@@ -50,6 +52,13 @@ START_TEST(t_overrides)
 	j = ck_path_join(CK_PATH_VMCA, "root.cer");
 	ck_assert_str_eq(j, "/elsewhere/vmca/root.cer");
 	free(j);
+	/* the publish directories, for vecs and svcctl alike */
+	ck_assert_str_eq(ck_path(CK_PATH_CAPATH), "/sb" CK_SYSCONFDIR "/certkit/trusted");
+	ck_paths_reset();
+	setenv("CERTKIT_CAPATH", "/etc/ssl/certs", 1);
+	setenv("CERTKIT_MACHINE_SSL_DIR", "/srv/ssl", 1);
+	ck_assert_str_eq(ck_path(CK_PATH_CAPATH), "/etc/ssl/certs");
+	ck_assert_str_eq(ck_path(CK_PATH_MACHINE_SSL), "/srv/ssl");
 	clean_env();
 }
 END_TEST
