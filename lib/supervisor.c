@@ -406,6 +406,10 @@ bi_launch(struct ck_sup *sup, size_t i)
 			child_fail(pfd[1], 1);
 		if (b == 0)
 			become_service(s, logfd, pfd[1], pidpath);
+		/* the copies of the parent's heap this child holds are its own
+		 * to free (memcheck counts a forked child's leaks too) */
+		free(pidpath);
+		free(logpath);
 		_exit(0);
 	}
 	close(pfd[1]);

@@ -306,13 +306,17 @@ expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
 # --- the lock ------------------------------------------------------------------
 RUN_DIR=$(dirname "$(find "$CERTKIT_ROOT" -name swap.lock | head -1)")
 if command -v flock >/dev/null 2>&1 && [ -n "$RUN_DIR" ]; then
-	flock "$RUN_DIR/swap.lock" sleep 3 &
+	# hold the lock until this test lets go (however slow svcctl is, e.g.
+	# under valgrind), and only go on once it is held
+	: >"$W/hold"
+	( exec 9>>"$RUN_DIR/swap.lock" && flock 9 && : >"$W/locked" &&
+	    while [ -e "$W/hold" ]; do sleep 0.1; done ) &
 	_lk=$!
-	sleep 0.3
+	while [ ! -e "$W/locked" ] && kill -0 "$_lk" 2>/dev/null; do sleep 0.05; done
 	t "a second swap is refused while one holds the lock (9)"
 	expect_rc 9 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
 	has "$T/err" "another certificate swap is running"
-	kill "$_lk" 2>/dev/null
+	rm -f "$W/hold"
 	wait "$_lk" 2>/dev/null
 fi
 eq "$(stored)" "$(fp "$W/m1.crt")"
