@@ -10,7 +10,6 @@ command -v mdb_dump >/dev/null 2>&1 || skip "mdb_dump not found"
 
 pki_setup || { echo "pki setup failed"; exit 1; }
 write_registry
-S() { "$SVCCTL" -r "$REG" "$@"; }
 STATE=$(dirname "$(find "$CERTKIT_ROOT" -type d -name vecs | head -1)")
 F=$T/fix
 mkdir -p "$F"

@@ -9,7 +9,6 @@
 
 pki_setup || { echo "pki setup failed"; exit 1; }
 write_registry
-S() { "$SVCCTL" -r "$REG" "$@"; }
 on_exit "$SVCCTL" -r "$REG" --stop --all
 
 PW="pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"

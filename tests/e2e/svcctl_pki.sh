@@ -87,6 +87,16 @@ stop_timeout = 2s
 EOR
 }
 
+# appliance: the start of a swap test: the PKI, the registry, every
+# service stopped when the test exits
+appliance() {
+	pki_setup || { echo "pki setup failed"; exit 1; }
+	write_registry
+	on_exit "$SVCCTL" -r "$REG" --stop --all
+}
+# S ARGS...: svcctl on the test registry
+S() { "$SVCCTL" -r "$REG" "$@"; }
+
 # served: SHA-256 fingerprint (lowercase hex) of what the proxy serves
 served() {
 	echo | "$OPENSSL" s_client -connect "127.0.0.1:$PORT" 2>/dev/null |

@@ -5,10 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/svcctl_pki.sh"
 
-pki_setup || { echo "pki setup failed"; exit 1; }
-write_registry
-on_exit "$SVCCTL" -r "$REG" --stop --all
-S() { "$SVCCTL" -r "$REG" "$@"; }
+appliance
 
 t "start the appliance"
 expect_rc 0 S --start --all

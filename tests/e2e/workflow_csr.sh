@@ -9,10 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/svcctl_pki.sh"
 
-pki_setup || { echo "pki setup failed"; exit 1; }
-write_registry
-on_exit "$SVCCTL" -r "$REG" --stop --all
-S() { "$SVCCTL" -r "$REG" "$@"; }
+appliance
 # pub: SHA-1 of the public key of the private key on stdin
 pub() { "$OPENSSL" pkey -pubout 2>/dev/null | sha1sum | cut -d' ' -f1; }
 # kept: the public key of the kept CSR key, read back with vecs
