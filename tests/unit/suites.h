@@ -3,6 +3,7 @@
 #define CK_TEST_SUITES_H
 
 #include <check.h>
+#include <openssl/x509.h>
 
 Suite *suite_err(void);
 Suite *suite_fileio(void);
@@ -21,5 +22,7 @@ Suite *suite_secrets(void);
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);
 void test_rm_rf(const char *dir);
+/* A self-signed v3 certificate for k, valid from now for one day. */
+X509 *test_selfsigned(EVP_PKEY *k, const char *cn, long serial);
 
 #endif
