@@ -13,6 +13,7 @@ Suite *suite_pki(void);
 Suite *suite_secmem(void);
 Suite *suite_util(void);
 Suite *suite_store(void);
+Suite *suite_publish(void);
 Suite *suite_cfg(void);
 Suite *suite_ca(void);
 Suite *suite_registry(void);
