@@ -32,6 +32,7 @@
 #include "fileio.h"
 #include "paths.h"
 #include "pki.h"
+#include "publish.h"
 #include "secmem.h"
 #include "store.h"
 #include "supervisor.h"
@@ -514,6 +515,9 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 	if ((r = ck_certs_to_pem(all, &certpem, &certlen)) != 0 ||
 	    (r = ck_key_to_pem(key, NULL, &keypem, &keylen)) != 0)
 		goto out;
+	/* no password: services cannot load an Encrypted Private Key, so the
+	 * new entry never is one (an encrypted --key was decrypted above, or
+	 * refused without --key-password) and the publish phase never skips it */
 	if ((r = ck_entry_build(certpem, certlen, keypem, keylen, sw->alias, NULL, 0, &sw->new)) != 0)
 		goto out;
 	if (roots != NULL && sk_X509_num(roots) > 0) {
@@ -590,8 +594,12 @@ ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
 	    sw->store, sw->alias, sw->old_sha1, sw->new_sha1, CK_STORE_BACKUP,
 	    sw->root_pem ? ", and add --root-cert to TRUSTED_ROOTS" : "");
 	if (ck_strcaseeq(sw->store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(sw->alias, CK_MACHINE_CERT_ALIAS))
-		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 5. publish machine-ssl.crt/.key in %s",
-		    ck_path(CK_PATH_MACHINE_SSL));
+		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 5. publish machine-ssl.crt/.key in %s%s%s",
+		    ck_path(CK_PATH_MACHINE_SSL), sw->root_pem ? ", and the trusted roots in " : "",
+		    sw->root_pem ? ck_path(CK_PATH_CAPATH) : "");
+	else if (sw->root_pem != NULL)
+		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 5. publish the trusted roots in %s",
+		    ck_path(CK_PATH_CAPATH));
 	note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 6. start all automatic services");
 	if (ck_strcaseeq(sw->store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(sw->alias, CK_MACHINE_CERT_ALIAS))
 		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 7. verify every service is ready and the new "
@@ -740,30 +748,53 @@ record_new(struct run *rn)
 	X509_free(x);
 }
 
-/* machine-ssl.crt/.key, as vecs force-refresh writes them: key first. */
+/*
+ * The publish phases: machine-ssl.crt/.key from e, as vecs publishes them
+ * (lib/publish.c: the same lock, staged and renamed key first, an
+ * encrypted key never written); and, when this swap adds a --root-cert
+ * root to TRUSTED_ROOTS, the CA directory, so services that read it trust
+ * the new chain now rather than after the next vecs command.  The root
+ * stays in the store on a rollback, so rollback-publish publishes it too.
+ */
 static int
 publish(struct run *rn, const struct ck_entry *e)
 {
-	const char *dir = ck_path(CK_PATH_MACHINE_SSL);
-	char *crt = NULL, *key = NULL;
+	struct ck_publish_report rep;
+	struct ck_store *st = NULL;
 	int r;
 
-	if (!publishes(rn->j))
-		return 0;
-	if ((crt = ck_path_join(CK_PATH_MACHINE_SSL, "machine-ssl.crt")) == NULL ||
-	    (key = ck_path_join(CK_PATH_MACHINE_SSL, "machine-ssl.key")) == NULL) {
-		r = ck_errf(CK_E_NOMEM, "out of memory");
-		goto out;
+	if (publishes(rn->j)) {
+		if ((r = ck_publish_machine_ssl(e, NULL, &rep)) != 0)
+			return ck_errwrap(r, "publish in %s", ck_path(CK_PATH_MACHINE_SSL));
+		if (rep.key_kept)
+			note(rn->notify, rn->u, CK_NOTE_WARN, "warning: %s/%s holds an encrypted private "
+			    "key, which services cannot load: machine-ssl.crt/.key in %s were left as "
+			    "they were", rn->j->store, rep.alias, rep.ssldir);
 	}
-	if ((r = ck_mkdir_p(dir, 0755)) != 0)
-		goto out;
-	if ((r = ck_file_write(key, e->key, e->key_len, 0600, 0)) != 0 ||
-	    (r = ck_file_write(crt, e->cert_pem, e->cert_len, 0644, 0)) != 0)
-		r = ck_errwrap(r, "publish in %s", dir);
-out:
-	free(crt);
-	free(key);
-	return r;
+	if (rn->root_pem == NULL)
+		return 0;
+	if ((r = ck_store_open(NULL, CK_STORE_RDONLY, &st)) == 0)
+		r = ck_publish_store(st, NULL, NULL, CK_PUBLISH_ROOTS, NULL);
+	ck_store_close(st);
+	if (r != 0)
+		return ck_errwrap(r, "publish the trusted roots in %s", ck_path(CK_PATH_CAPATH));
+	return 0;
+}
+
+/*
+ * What the publish phases publish, for their announcement: "machine-ssl.crt/.key
+ * in DIR", "the trusted roots in DIR", or both.  0 if nothing: no phase.
+ */
+static int
+publish_what(const struct run *rn, char *buf, size_t sz)
+{
+	int ssl = publishes(rn->j);
+
+	snprintf(buf, sz, "%s%s%s%s", ssl ? "machine-ssl.crt/.key in " : "",
+	    ssl ? ck_path(CK_PATH_MACHINE_SSL) : "",
+	    rn->root_pem == NULL ? "" : ssl ? " and the trusted roots in " : "the trusted roots in ",
+	    rn->root_pem == NULL ? "" : ck_path(CK_PATH_CAPATH));
+	return ssl || rn->root_pem != NULL;
 }
 
 /*
@@ -821,6 +852,7 @@ verify_served(struct run *rn, const char *sha1, const char *sha256)
 static int
 rollback_phases(struct run *rn)
 {
+	char what[1024];
 	int r;
 
 	if ((r = set_phase(rn, "rollback-stop", "rollback: stopping all services")) != 0 ||
@@ -830,9 +862,8 @@ rollback_phases(struct run *rn)
 	    rn->j->alias, rn->j->old_sha1)) != 0 ||
 	    (r = put_entry(rn, rn->old, rn->j->old_sha1, NULL)) != 0)
 		return r;
-	if (publishes(rn->j) && ((r = set_phase(rn, "rollback-publish", "rollback: publishing "
-	    "machine-ssl.crt/.key in %s", ck_path(CK_PATH_MACHINE_SSL))) != 0 ||
-	    (r = publish(rn, rn->old)) != 0))
+	if (publish_what(rn, what, sizeof(what)) && ((r = set_phase(rn, "rollback-publish",
+	    "rollback: publishing %s", what)) != 0 || (r = publish(rn, rn->old)) != 0))
 		return r;
 	if ((r = set_phase(rn, "rollback-start", "rollback: starting all services")) != 0 ||
 	    (r = services(rn, 1, 2)) != 0)
@@ -876,7 +907,7 @@ static int
 forward_phases(struct run *rn)
 {
 	struct ck_registry *reg = rn->reg;
-	char core[512] = "";
+	char core[512] = "", what[1024];
 	int r;
 
 	for (size_t k = 0; k < reg->n; k++) {
@@ -896,8 +927,8 @@ forward_phases(struct run *rn)
 	    (r = put_entry(rn, rn->new, rn->j->new_sha1, CK_STORE_BACKUP)) != 0)
 		return r;
 	record_new(rn);
-	if (publishes(rn->j) && ((r = set_phase(rn, "publish", "publishing machine-ssl.crt/.key in %s",
-	    ck_path(CK_PATH_MACHINE_SSL))) != 0 || (r = publish(rn, rn->new)) != 0))
+	if (publish_what(rn, what, sizeof(what)) && ((r = set_phase(rn, "publish", "publishing %s",
+	    what)) != 0 || (r = publish(rn, rn->new)) != 0))
 		return r;
 	if ((r = set_phase(rn, "start", "starting all services")) != 0 || (r = services(rn, 1, 2)) != 0)
 		return r;

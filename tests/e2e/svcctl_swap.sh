@@ -120,10 +120,29 @@ has "$T/out" "key of the earlier CSR"
 eq "$(served)" "$(fp "$W/m3.crt")"
 
 # --- a root given with --root-cert is trusted and added ---------------------
+# the CA directory services read: where vecs published the VMCA root
+cadir=$(find "$CERTKIT_ROOT" -type f -name .certkit-published | head -n 1)
+cadir=${cadir%/.certkit-published}
+ocahash=$("$OPENSSL" x509 -hash -noout -in "$W/oca.pem")
+# oca_file: the name of the file in the CA directory that holds oca.pem
+oca_file() {
+	for f in "$cadir/$ocahash".[0-9]*; do
+		[ -f "$f" ] && [ "$(fp "$f")" = "$(fp "$W/oca.pem")" ] && { basename "$f"; return; }
+	done
+}
+t "the CA directory is there, without the --root-cert root"
+present "$cadir/.certkit-published"
+eq "$(oca_file)" ""
 t "--root-cert: chain verifies and root is added to TRUSTED_ROOTS"
 expect_rc 0 S --replace-cert --cert "$W/o.crt" --key "$W/o.key" --root-cert "$W/oca.pem"
+has "$T/out" "publishing machine-ssl.crt/.key in $MS_DIR and the trusted roots in $cadir"
 eq "$(served)" "$(fp "$W/o.crt")"
 expect_rc 0 "$VECS" entry getcert --store TRUSTED_ROOTS --alias "$(sha1 "$W/oca.pem")"
+t "--root-cert: the swap published the root as <hash>.N, on the manifest"
+n=$(oca_file)
+case $n in "$ocahash".[0-9]*) ok ;; *) fail "no $ocahash.N in $cadir holds oca.pem" ;; esac
+if grep -qx -- "$n" "$cadir/.certkit-published"; then ok; else fail "$n not in .certkit-published"; fi
+mode "$cadir/$n" 644
 
 # --- VMCA-issued on the spot, and renewal -----------------------------------
 # ncerts: how many certificates the VMCA index lists
@@ -197,6 +216,11 @@ expect_rc 0 "$OPENSSL" verify -CAfile "$W/r.pem" -untrusted "$W/i.pem" "$W/l.crt
 "$OPENSSL" pkcs8 -topk8 -v2 aes-256-cbc -passout pass:s3cret -in "$W/m2.key" -out "$W/m2enc.key"
 printf 's3cret\n' >"$W/pw"
 printf 'wrong\n' >"$W/badpw"
+t "an encrypted --key without --key-password is refused (5): never stored encrypted"
+before=$(stored)
+expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2enc.key"
+has "$T/err" "$W/m2enc.key"
+eq "$(stored)" "$before"
 t "--key-password with the wrong password (5)"
 expect_rc 5 S --replace-cert --cert "$W/m2.crt" --key "$W/m2enc.key" --key-password "file:$W/badpw"
 t "--key-password file:"

@@ -22,23 +22,6 @@ keys_setup(void)
 }
 
 /* A minimal self-signed cert for k, built here so the test needs no fixture. */
-static X509 *
-selfsigned(EVP_PKEY *k, const char *cn)
-{
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, n);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, k);
-	X509_sign(x, k, EVP_sha256());
-	X509_NAME_free(n);
-	return x;
-}
-
 START_TEST(t_keygen_sizes)
 {
 	EVP_PKEY *k = NULL;
@@ -99,8 +82,8 @@ START_TEST(t_certs)
 	char *pa, *pb, *both, *txt, hex[2 * EVP_MAX_MD_SIZE + 1];
 	size_t la, lb;
 	keys_setup();
-	a = selfsigned(rsa, "alpha");
-	b = selfsigned(ec, "beta");
+	a = test_selfsigned(rsa, "alpha", 1);
+	b = test_selfsigned(ec, "beta", 1);
 	ck_assert_int_eq(ck_cert_to_pem(a, &pa, &la), 0);
 	ck_assert_int_eq(ck_cert_to_pem(b, &pb, &lb), 0);
 	both = malloc(la + lb + 32);

@@ -22,24 +22,6 @@ static size_t pem1_len, pem2_len, pemec_len, key1_len, key2_len, keyec_len;
 static char *dir;
 static struct ck_store *st;
 
-static X509 *
-selfsigned(EVP_PKEY *k, const char *cn, long serial)
-{
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	X509_set_version(x, 2);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, n);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, k);
-	X509_sign(x, k, EVP_sha256());
-	X509_NAME_free(n);
-	return x;
-}
-
 static void
 keys_once(void)
 {
@@ -50,13 +32,13 @@ keys_once(void)
 	ck_assert_int_eq(ck_key_generate(CK_KEY_RSA, 2048, &k1), 0);
 	ck_assert_int_eq(ck_key_generate(CK_KEY_RSA, 2048, &k2), 0);
 	ck_assert_int_eq(ck_key_generate(CK_KEY_EC, 256, &kec), 0);
-	x = selfsigned(k1, "one", 1);
+	x = test_selfsigned(k1, "one", 1);
 	ck_assert_int_eq(ck_cert_to_pem(x, &pem1, &pem1_len), 0);
 	X509_free(x);
-	x = selfsigned(k2, "two", 2);
+	x = test_selfsigned(k2, "two", 2);
 	ck_assert_int_eq(ck_cert_to_pem(x, &pem2, &pem2_len), 0);
 	X509_free(x);
-	x = selfsigned(kec, "ec", 3);
+	x = test_selfsigned(kec, "ec", 3);
 	ck_assert_int_eq(ck_cert_to_pem(x, &pemec, &pemec_len), 0);
 	X509_free(x);
 	ck_assert_int_eq(ck_key_to_pem(k1, NULL, &key1, &key1_len), 0);

@@ -19,6 +19,7 @@ static const struct {
 	{ "secmem", suite_secmem },
 	{ "util", suite_util },
 	{ "store", suite_store },
+	{ "publish", suite_publish },
 	{ "cfg", suite_cfg },
 	{ "ca", suite_ca },
 	{ "registry", suite_registry },

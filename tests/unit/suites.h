@@ -3,6 +3,7 @@
 #define CK_TEST_SUITES_H
 
 #include <check.h>
+#include <openssl/x509.h>
 
 Suite *suite_err(void);
 Suite *suite_fileio(void);
@@ -12,6 +13,7 @@ Suite *suite_pki(void);
 Suite *suite_secmem(void);
 Suite *suite_util(void);
 Suite *suite_store(void);
+Suite *suite_publish(void);
 Suite *suite_cfg(void);
 Suite *suite_ca(void);
 Suite *suite_registry(void);
@@ -21,5 +23,7 @@ Suite *suite_secrets(void);
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);
 void test_rm_rf(const char *dir);
+/* A self-signed v3 certificate for k, valid from now for one day. */
+X509 *test_selfsigned(EVP_PKEY *k, const char *cn, long serial);
 
 #endif
