@@ -23,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -71,6 +74,9 @@ struct ck_sup {
 	struct svcrt *rt;
 	ck_sup_progress cb;
 	void *cbu;
+	int sigfd;		/* SIGCHLD, while a start runs, or -1 */
+	int infd;		/* inotify on file probes' directories, or -1 */
+	long woke;		/* when the last inotify wake-up came (ms) */
 };
 
 static long
@@ -93,18 +99,67 @@ sleep_ms(long ms)
 
 /*
  * Sleep up to ms, waking early when a child (a command probe, a stop
- * command) exits, so its result is seen at once.  SIGCHLD is blocked by
- * the caller for the duration of the operation.
+ * command) exits, so its result is seen at once, or, during a start, when
+ * a file probe's directory changes.  SIGCHLD is blocked by the caller for
+ * the duration of the operation.
  */
 static void
-wait_tick(long ms)
+wait_tick(struct ck_sup *sup, long ms)
 {
 	sigset_t set;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct pollfd pf[2];
+	union {
+		struct signalfd_siginfo si;
+		char b[4096];
+	} buf;
+	nfds_t n = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigtimedwait(&set, NULL, &ts);
+	if (sup->sigfd < 0) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGCHLD);
+		sigtimedwait(&set, NULL, &ts);
+		return;
+	}
+	pf[n++] = (struct pollfd){ .fd = sup->sigfd, .events = POLLIN };
+	if (sup->infd >= 0)
+		pf[n++] = (struct pollfd){ .fd = sup->infd, .events = POLLIN };
+	if (poll(pf, n, (int)ms) <= 0)
+		return;
+	while (read(sup->sigfd, &buf, sizeof(buf)) > 0)
+		;
+	if (n > 1 && (pf[1].revents & POLLIN)) {
+		long now = now_ms();
+		while (read(sup->infd, &buf, sizeof(buf)) > 0)
+			;
+		/* a directory that never stops changing must not spin the loop */
+		if (now - sup->woke < 2)
+			sleep_ms(1);
+		sup->woke = now;
+	}
+}
+
+/*
+ * Wake the poll loop as soon as a file probe's file may have appeared,
+ * with inotify on its directory, rather than at the next poll tick.  Only
+ * a wake-up: readiness is still decided by the probe, so a directory that
+ * cannot be watched (not there yet, out of watches) just means polling.
+ */
+static char *probe_path(const struct ck_service *s, char *op);
+
+static void
+watch_probe(struct ck_sup *sup, size_t i)
+{
+	char op, *path, *slash;
+
+	if (sup->infd < 0 || (path = probe_path(&sup->reg->svc[i], &op)) == NULL)
+		return;
+	if ((slash = strrchr(path, '/')) != NULL) {
+		slash[slash == path ? 1 : 0] = '\0';
+		(void)inotify_add_watch(sup->infd, path, IN_CREATE | IN_MOVED_TO | IN_ATTRIB |
+		    IN_CLOSE_WRITE | IN_ONLYDIR);
+	}
+	free(path);
 }
 
 static void
@@ -354,6 +409,53 @@ become_service(const struct ck_service *s, int logfd, int wfd, const char *pidpa
 	child_fail(wfd, 7);
 }
 
+static int spawn_cmd(const struct ck_service *s, const char *cmd, pid_t svcpid, int logfd,
+    pid_t *pid);
+
+/*
+ * A service that runs as svcctl's own user is spawned directly, as one
+ * vfork-like step (spawn_cmd); only a user switch (initgroups, setgid,
+ * setuid: posix_spawn has none) takes the double fork of bi_launch.  The
+ * service is then our child until svcctl exits and init inherits it: if
+ * it dies meanwhile it stays a zombie, which pid_alive() counts as gone
+ * and bi_reap() collects.  The pidfile is written here, for the pid
+ * posix_spawn returned, before anything reads it.
+ */
+static int
+launch_spawn(const struct ck_service *s, int logfd, const char *pidpath)
+{
+	const char *dir = s->dir ? s->dir : ck_path(CK_PATH_RUN);
+	unsigned long long start = 0;
+	char buf[96], why[512];
+	pid_t p;
+	int e, st;
+
+	if ((e = spawn_cmd(s, s->start, 0, logfd, &p)) != 0) {
+		/* posix_spawn returns the errno of the step that failed, not which
+		 * step: the directory is the one a registry can get wrong */
+		if (access(dir, X_OK) != 0)
+			return ck_errf(CK_E_SERVICE, "chdir for service %s failed: %s (%s)", s->name,
+			    strerror(errno), dir);
+		return ck_errf(CK_E_SERVICE, "exec /bin/sh for service %s failed: %s", s->name,
+		    strerror(e));
+	}
+	/* a zombie still has its /proc entry: a service that exited at once is
+	 * recorded all the same, and then seen dead by the poll loop */
+	if (proc_stat(p, NULL, NULL, NULL, &start) != 0)
+		snprintf(why, sizeof(why), "process %ld vanished", (long)p);
+	else {
+		snprintf(buf, sizeof(buf), "%ld %ld %llu\n", (long)p, (long)p, start);
+		if (ck_file_write(pidpath, buf, strlen(buf), 0644, CK_WRITE_NOSYNC) == 0)
+			return 0;
+		snprintf(why, sizeof(why), "%s", ck_err_detail());
+	}
+	/* without a pidfile nothing could stop it later: stop it now */
+	kill(-p, SIGKILL);
+	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+		;
+	return ck_errf(CK_E_SERVICE, "write pidfile for service %s failed: %s", s->name, why);
+}
+
 static int
 bi_launch(struct ck_sup *sup, size_t i)
 {
@@ -389,6 +491,10 @@ bi_launch(struct ck_sup *sup, size_t i)
 	/* the tail shown on failure starts after our header line */
 	if (fstat(logfd, &sb) == 0)
 		sup->rt[i].log_off = sb.st_size;
+	if (s->user == NULL) {
+		r = launch_spawn(s, logfd, pidpath);
+		goto out;
+	}
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		r = ck_errf(CK_E_IO, "pipe: %s", strerror(errno));
 		goto out;
@@ -483,12 +589,19 @@ static void
 bi_reap(struct ck_sup *sup, size_t i)
 {
 	struct pidrec pr;
-	char *path;
+	char *path, state;
+	unsigned long long start;
+	int st;
 
 	if (read_pidfile(&sup->reg->svc[i], &pr) == 0) {
 		if (pid_alive(&pr))
 			return;
 		kill_leftovers(&pr);
+		/* a service this svcctl spawned is its child: collect the zombie
+		 * (only the one recorded, never a recycled pid) */
+		if (proc_stat(pr.pid, &state, NULL, NULL, &start) == 0 && state == 'Z' &&
+		    start == pr.start)
+			waitpid(pr.pid, &st, WNOHANG);
 	}
 	if ((path = svc_file(CK_PATH_RUN, &sup->reg->svc[i], ".pid")) != NULL) {
 		unlink(path);
@@ -507,15 +620,24 @@ static const struct ck_backend backend_builtin = {
 
 /* --- helpers ------------------------------------------------------------------ */
 
-/* sh -c cmd in the background, output to /dev/null, own process group. */
-static pid_t
-spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid)
+/*
+ * posix_spawn /bin/sh -c cmd, with CK_SERVICE (and CK_PID when svcpid > 0)
+ * in its environment, signals unblocked and at their defaults, in the
+ * service's directory, and nothing of ours open above stderr.
+ *
+ * With logfd < 0 the command is a probe or a stop command: its own
+ * process group, stdio on /dev/null.  With logfd >= 0 it is the service
+ * itself: its own session (so a terminal's hangup never reaches it),
+ * stdin on /dev/null, stdout and stderr appended to logfd.
+ *
+ * posix_spawn (vfork-like in glibc) rather than fork: a level of services
+ * starts, and probes run many times a second, from a process with
+ * libcrypto mapped; copying its page tables for each child costs more
+ * than the child's own start.  Returns 0, or an errno value.
+ */
+static int
+spawn_cmd(const struct ck_service *s, const char *cmd, pid_t svcpid, int logfd, pid_t *pid)
 {
-	/*
-	 * posix_spawn (vfork-like in glibc) rather than fork: probes run many
-	 * times a second while a level of services starts, and copying our
-	 * page tables for each one costs more than the probe itself.
-	 */
 	extern char **environ;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -523,13 +645,13 @@ spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid)
 	char **envp = NULL, *svc = NULL, *pidv = NULL;
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
 	size_t ne = 0, k = 0;
-	pid_t p = -1;
-	int e;
+	int e = ENOMEM;
 
+	*pid = -1;
 	while (environ[ne] != NULL)
 		ne++;
 	if ((envp = calloc(ne + 3, sizeof(char *))) == NULL)
-		return -1;
+		return ENOMEM;
 	for (size_t i = 0; i < ne; i++)
 		if (strncmp(environ[i], "CK_SERVICE=", 11) != 0 && strncmp(environ[i], "CK_PID=", 7) != 0)
 			envp[k++] = environ[i];
@@ -547,24 +669,47 @@ spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid)
 	sigfillset(&dfl);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
+	if (logfd < 0) {
+		posix_spawnattr_setpgroup(&at, 0);
+		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+		    POSIX_SPAWN_SETSIGDEF);
+	} else
+		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+		    POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (logfd < 0) {
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	} else {
+		posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+		posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+	}
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	/* our own descriptors are close-on-exec; this covers a library's */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	posix_spawn_file_actions_addchdir_np(&fa, s->dir ? s->dir : ck_path(CK_PATH_RUN));
-	e = posix_spawn(&p, "/bin/sh", &fa, &at, argv, envp);
+	e = posix_spawn(pid, "/bin/sh", &fa, &at, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
-	if (e != 0) {
-		errno = e;
-		p = -1;
-	}
+	if (e != 0)
+		*pid = -1;
 out:
 	free(pidv);
 	free(svc);
 	free(envp);
+	return e;
+}
+
+/* sh -c cmd in the background, output to /dev/null, own process group. */
+static pid_t
+spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid)
+{
+	pid_t p;
+	int e = spawn_cmd(s, cmd, svcpid, -1, &p);
+
+	if (e != 0)
+		errno = e;
 	return p;
 }
 
@@ -722,15 +867,14 @@ launch_check(struct ck_sup *sup, size_t i, int block)
  * PATH", "[ -s PATH ]", ...; PATH without anything the shell would
  * expand) is answered with stat(2) instead of a shell: the same answer,
  * without a process per poll, which on a loaded machine is what delays a
- * dependency level.  Returns 1/0 for such a test, -1 for anything else.
+ * dependency level.  Returns 0 and the operator and path for such a test,
+ * -1 for anything else.
  */
 static int
-file_test(const struct ck_service *s, const char *cmd)
+parse_file_test(const char *cmd, char *op, char *path, size_t size)
 {
-	char op = 0, path[4096], *full = NULL;
 	const char *p = cmd, *a, *e;
-	struct stat sb;
-	int bracket = 0, ok;
+	int bracket = 0;
 	size_t n;
 
 	while (*p == ' ')
@@ -746,7 +890,6 @@ file_test(const struct ck_service *s, const char *cmd)
 		p++;
 	if (p[0] != '-' || strchr("efds", p[1]) == NULL || p[1] == '\0' || p[2] != ' ')
 		return -1;
-	op = p[1];
 	a = p + 3;
 	while (*a == ' ')
 		a++;
@@ -754,10 +897,8 @@ file_test(const struct ck_service *s, const char *cmd)
 		if (!(isalnum((unsigned char)*e) || strchr("/._-+,@%=:", *e) != NULL))
 			return -1;	/* quoting, expansion, operators: use the shell */
 	n = (size_t)(e - a);
-	if (n == 0 || n >= sizeof(path))
+	if (n == 0 || n >= size)
 		return -1;
-	memcpy(path, a, n);
-	path[n] = '\0';
 	while (*e == ' ')
 		e++;
 	if (bracket) {
@@ -769,12 +910,43 @@ file_test(const struct ck_service *s, const char *cmd)
 	}
 	if (*e != '\0')
 		return -1;
-	if (path[0] != '/' && (full = ck_asprintf("%s/%s", s->dir ? s->dir : ck_path(CK_PATH_RUN),
-	    path)) == NULL)
-		return -1;
-	ok = stat(full ? full : path, &sb) == 0;
-	free(full);
-	if (!ok)
+	*op = p[1];
+	memcpy(path, a, n);
+	path[n] = '\0';
+	return 0;
+}
+
+/*
+ * The file a probe looks at, with the test to make of it ('e' exists, 'f'
+ * regular file, 'd' directory, 's' not empty): a file: probe, or a command
+ * probe that is only a file test.  Relative paths are in the service's
+ * directory.  NULL for any other probe (or out of memory).
+ */
+static char *
+probe_path(const struct ck_service *s, char *op)
+{
+	char buf[4096];
+	const char *rel;
+
+	if (s->probe == CK_PROBE_FILE) {
+		*op = 'e';
+		rel = s->probe_arg;
+	} else if (s->probe == CK_PROBE_CMD && parse_file_test(s->probe_arg, op, buf, sizeof(buf)) == 0)
+		rel = buf;
+	else
+		return NULL;
+	if (rel[0] == '/')
+		return strdup(rel);
+	return ck_asprintf("%s/%s", s->dir ? s->dir : ck_path(CK_PATH_RUN), rel);
+}
+
+/* 1 if path passes test op (see probe_path), 0 if not. */
+static int
+file_ok(const char *path, char op)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
 		return 0;
 	switch (op) {
 	case 'f':
@@ -798,8 +970,8 @@ probe(struct ck_sup *sup, size_t i, int sync)
 {
 	const struct ck_service *s = &sup->reg->svc[i];
 	struct svcrt *rt = &sup->rt[i];
-	struct stat sb;
-	int st, ft;
+	char *path, op;
+	int st;
 	pid_t w;
 
 	switch (s->probe) {
@@ -814,17 +986,14 @@ probe(struct ck_sup *sup, size_t i, int sync)
 		return ok;
 	}
 	case CK_PROBE_FILE:
-		if (s->probe_arg[0] == '/')
-			return stat(s->probe_arg, &sb) == 0;
-		else {
-			char *p = ck_asprintf("%s/%s", s->dir ? s->dir : ck_path(CK_PATH_RUN), s->probe_arg);
-			int ok = p != NULL && stat(p, &sb) == 0;
-			free(p);
+	case CK_PROBE_CMD:
+		if ((path = probe_path(s, &op)) != NULL) {
+			int ok = file_ok(path, op);
+			free(path);
 			return ok;
 		}
-	case CK_PROBE_CMD:
-		if ((ft = file_test(s, s->probe_arg)) >= 0)
-			return ft;
+		if (s->probe == CK_PROBE_FILE)
+			return 0;	/* out of memory: not ready yet */
 		if (rt->probe_pid == 0) {
 			/* one probe per poll interval, each started as soon as allowed */
 			if (!sync && rt->probe_t0 != 0 && now_ms() - rt->probe_t0 < sup->reg->poll_ms)
@@ -889,6 +1058,7 @@ ck_sup_open(struct ck_registry *reg, struct ck_sup **out)
 	}
 	for (size_t i = 0; i < reg->n; i++)
 		sup->rt[i].launch_fd = -1;
+	sup->sigfd = sup->infd = -1;
 	/* what services and probes may use in their commands */
 	setenv("CK_MACHINE_SSL", ck_path(CK_PATH_MACHINE_SSL), 1);
 	setenv("CK_CONF_DIR", ck_path(CK_PATH_CONF), 1);
@@ -993,6 +1163,9 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &oldmask);
+	/* without these the loop still works, waking at every poll tick */
+	sup->sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	sup->infd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	/* the wanted services and, transitively, what they require */
 	for (size_t k = n; k-- > 0;) {
 		size_t i = (size_t)reg->order[k];
@@ -1105,12 +1278,18 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 				continue;
 			}
 			rt->st = S_STARTING;
+			watch_probe(sup, i);
 			active++;
 		}
 		if (active == 0)
 			break;
-		wait_tick(reg->poll_ms);
+		wait_tick(sup, reg->poll_ms);
 	}
+	if (sup->infd >= 0)
+		close(sup->infd);
+	if (sup->sigfd >= 0)
+		close(sup->sigfd);
+	sup->sigfd = sup->infd = -1;
 	for (size_t i = 0; i < n; i++) {
 		probe_cancel(sup, i);
 		reap_mid(sup, i, 1);

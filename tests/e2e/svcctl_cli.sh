@@ -278,6 +278,22 @@ start = exec sleep 100000
 probe = cmd: test -f never.ready
 start_timeout = 300ms
 
+[service nodir]
+start = exec sleep 100000
+directory = $W/no-such-dir
+
+[service later]
+start = sleep 0.3; mkdir -p sub; touch sub/ready; exec sleep 100000
+probe = file:sub/ready
+
+[service renamed]
+start = sleep 0.2; echo ok >r.tmp; mv r.tmp r.ready; exec sleep 100000
+probe = cmd: test -s r.ready
+
+[service quick]
+start = exit 0
+probe = file:never
+
 [service listener]
 start = exec $OPENSSL s_server -quiet -accept 127.0.0.1:$TPORT -cert $W/t.crt -key $W/t.key -www
 probe = tcp:$TPORT
@@ -311,6 +327,19 @@ has "$T/out" "Successfully started service listener"
 expect_rc 0 S --status listener
 eq "$(cat "$T/out")" "Running:
  listener"
+t "a directory that does not exist is named"
+expect_rc 1 S --start nodir
+has "$T/err" "chdir for service nodir failed"
+has "$T/err" "$W/no-such-dir"
+t "a file probe in a directory that appears later still passes (polled)"
+expect_rc 0 S --start later
+t "a file probe passes on a file renamed into place"
+expect_rc 0 S --start renamed
+t "a service that exits at once (a zombie until reaped) is seen dead"
+expect_rc 1 S --start quick
+has "$T/err" "service quick exited before it became ready"
+expect_rc 0 S --status quick
+has "$T/out" "Stopped:"
 t "a missing program: named"
 expect_rc 1 S --start missingcmd
 has "$T/err" "/nonexistent/daemon"
