@@ -330,6 +330,28 @@ validate(struct ck_swap *sw, struct ck_store *st, X509 *leaf, EVP_PKEY *key, STA
 	return 0;
 }
 
+
+/* The entry whose swap also publishes machine-ssl.crt/.key. */
+static int
+is_machine_cert(const char *store, const char *alias)
+{
+	return ck_strcaseeq(store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(alias, CK_MACHINE_CERT_ALIAS);
+}
+
+/*
+ * What a swap publishes, for the plan and the phase announcements:
+ * "machine-ssl.crt/.key in DIR", "the trusted roots in DIR", or both.
+ * 0 if nothing.
+ */
+static int
+publish_phrase(int ssl, int roots, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s%s%s%s", ssl ? "machine-ssl.crt/.key in " : "",
+	    ssl ? ck_path(CK_PATH_MACHINE_SSL) : "",
+	    !roots ? "" : ssl ? " and the trusted roots in " : "the trusted roots in ",
+	    !roots ? "" : ck_path(CK_PATH_CAPATH));
+	return ssl || roots;
+}
 /* Name path in the error unless the detail already does. */
 static int
 wrap_path(int r, const char *path)
@@ -575,7 +597,8 @@ ck_swap_new_thumbprint(const struct ck_swap *sw)
 void
 ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
 {
-	char core[512] = "", tls[1024] = "";
+	char core[512] = "", tls[1024] = "", what[1024];
+	int ssl = is_machine_cert(sw->store, sw->alias);
 
 	for (size_t k = 0; k < reg->n; k++) {
 		const struct ck_service *s = &reg->svc[reg->order[k]];
@@ -593,15 +616,10 @@ ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
 	note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 4. replace %s/%s %s -> %s, the old entry to %s%s",
 	    sw->store, sw->alias, sw->old_sha1, sw->new_sha1, CK_STORE_BACKUP,
 	    sw->root_pem ? ", and add --root-cert to TRUSTED_ROOTS" : "");
-	if (ck_strcaseeq(sw->store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(sw->alias, CK_MACHINE_CERT_ALIAS))
-		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 5. publish machine-ssl.crt/.key in %s%s%s",
-		    ck_path(CK_PATH_MACHINE_SSL), sw->root_pem ? ", and the trusted roots in " : "",
-		    sw->root_pem ? ck_path(CK_PATH_CAPATH) : "");
-	else if (sw->root_pem != NULL)
-		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 5. publish the trusted roots in %s",
-		    ck_path(CK_PATH_CAPATH));
+	if (publish_phrase(ssl, sw->root_pem != NULL, what, sizeof(what)))
+		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 5. publish %s", what);
 	note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 6. start all automatic services");
-	if (ck_strcaseeq(sw->store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(sw->alias, CK_MACHINE_CERT_ALIAS))
+	if (ssl)
 		note(sw->notify, sw->u, CK_NOTE_INFO, "plan: 7. verify every service is ready and the new "
 		    "certificate is served on:%s", tls[0] ? tls : " (no tls_endpoint registered)");
 	else
@@ -613,7 +631,7 @@ ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
 static int
 publishes(const struct ck_journal *j)
 {
-	return ck_strcaseeq(j->store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(j->alias, CK_MACHINE_CERT_ALIAS);
+	return is_machine_cert(j->store, j->alias);
 }
 
 static int
@@ -781,20 +799,11 @@ publish(struct run *rn, const struct ck_entry *e)
 	return 0;
 }
 
-/*
- * What the publish phases publish, for their announcement: "machine-ssl.crt/.key
- * in DIR", "the trusted roots in DIR", or both.  0 if nothing: no phase.
- */
+/* What the publish phases publish, for their announcement; 0 if nothing. */
 static int
 publish_what(const struct run *rn, char *buf, size_t sz)
 {
-	int ssl = publishes(rn->j);
-
-	snprintf(buf, sz, "%s%s%s%s", ssl ? "machine-ssl.crt/.key in " : "",
-	    ssl ? ck_path(CK_PATH_MACHINE_SSL) : "",
-	    rn->root_pem == NULL ? "" : ssl ? " and the trusted roots in " : "the trusted roots in ",
-	    rn->root_pem == NULL ? "" : ck_path(CK_PATH_CAPATH));
-	return ssl || rn->root_pem != NULL;
+	return publish_phrase(publishes(rn->j), rn->root_pem != NULL, buf, sz);
 }
 
 /*
