@@ -84,6 +84,8 @@ expect_rc 2 S --start --all --dry-run
 t "--dry-run prints the plan and changes nothing"
 expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --dry-run
 has "$T/out" "plan: 4. replace MACHINE_SSL_CERT/__MACHINE_CERT"
+has "$T/out" "plan: 5. publish machine-ssl.crt/.key in $MS_DIR"
+has "$T/out" "plan: 7. verify every service is ready and the new certificate is served on:"
 has "$T/out" "dry run: nothing was changed"
 eq "$(stored)" "$(fp "$W/m1.crt")"
 eq "$(served)" "$(fp "$W/m1.crt")"
