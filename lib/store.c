@@ -1201,12 +1201,13 @@ drop_map_pages(struct ck_store *st)
  * maps up to 16 neighbouring pages (64 KiB "fault-around") on each fault
  * in a file mapping, and a B-tree's leaves are scattered through the file,
  * so each leaf touched can add 64 KiB to the resident size; dropping every
- * 16 pages bounds the map's share at about 1 MiB.  (Every 4096 records,
- * as before, let ~9 MB pile up.)  The madvise is cheap: its cost is the
- * pages it unmaps, at most a few hundred each time (100k records of
- * 1.5 KB: ~1200 calls, ~30 ms of system time).
+ * 32 pages bounds the map's share at about 2 MiB.  (Every 4096 records,
+ * as before, let ~9 MB pile up.)  Dropping costs time (the unmapping, the
+ * TLB flush, faulting again what fault-around had mapped ahead): listing
+ * 100k entries took 1.5x as long as dropping every 4096 records; every 16
+ * pages 1.9x (1 MB less), every 64 1.2x (2 MB more).
  */
-#define DROP_PAGES 16
+#define DROP_PAGES 32
 #define MAP_PAGE ((uintptr_t)4096)
 
 static void
