@@ -35,6 +35,8 @@ struct ck_store {
 	void *map_addr;		/* data.mdb mapping, found on first need */
 	size_t map_len;
 	int map_unknown;
+	size_t touched;		/* map pages a walk touched since they were dropped */
+	uintptr_t last_page;	/* the page of the record it read last */
 	int repaired;		/* paths whose loose modes open tightened */
 };
 
@@ -79,7 +81,7 @@ commit_err(struct ck_store *st, int rc)
 	return mdb_err(rc, "mdb_txn_commit");
 }
 
-static void drop_map_pages(struct ck_store *st);
+static void walked(struct ck_store *st, const MDB_val *v);
 
 static int
 op_begin(struct ck_store *st, int write, struct op *op)
@@ -1135,9 +1137,10 @@ ck_store_count(struct ck_store *st, const char *name, size_t *n)
 	k.mv_size = 4;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	    rc == 0 && k.mv_size > 4 && memcmp(k.mv_data, prefix, 4) == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-		if (++*n % 4096 == 0)
-			drop_map_pages(st);
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		++*n;
+		walked(st, &v);
+	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		r = mdb_err(rc, "mdb_cursor_get(entries)");
 	mdb_cursor_close(c);
@@ -1191,6 +1194,36 @@ drop_map_pages(struct ck_store *st)
 		(void)madvise(st->map_addr, st->map_len, MADV_DONTNEED);
 }
 
+/*
+ * Account for a record a walk has read (v: its value, which sits in the
+ * leaf page or, when large, in overflow pages) and drop the map's pages
+ * every DROP_PAGES pages touched.  Pages, not records or bytes: the kernel
+ * maps up to 16 neighbouring pages (64 KiB "fault-around") on each fault
+ * in a file mapping, and a B-tree's leaves are scattered through the file,
+ * so each leaf touched can add 64 KiB to the resident size; dropping every
+ * 32 pages bounds the map's share at about 2 MiB.  (Every 4096 records,
+ * as before, let ~9 MB pile up.)  Dropping costs time (the unmapping, the
+ * TLB flush, faulting again what fault-around had mapped ahead): listing
+ * 100k entries took 1.5x as long as dropping every 4096 records; every 16
+ * pages 1.9x (1 MB less), every 64 1.2x (2 MB more).
+ */
+#define DROP_PAGES 32
+#define MAP_PAGE ((uintptr_t)4096)
+
+static void
+walked(struct ck_store *st, const MDB_val *v)
+{
+	uintptr_t first = (uintptr_t)v->mv_data / MAP_PAGE;
+	uintptr_t last = ((uintptr_t)v->mv_data + (v->mv_size ? v->mv_size - 1 : 0)) / MAP_PAGE;
+
+	st->touched += last - first + (first != st->last_page);
+	st->last_page = last;
+	if (st->touched < DROP_PAGES)
+		return;
+	st->touched = 0;
+	drop_map_pages(st);
+}
+
 int
 ck_store_entry_iter(struct ck_store *st, const char *store,
     int (*fn)(const struct ck_entry *, void *), void *arg)
@@ -1201,7 +1234,6 @@ ck_store_entry_iter(struct ck_store *st, const char *store,
 	MDB_val k, v;
 	struct ck_entry e;
 	struct op op;
-	size_t n = 0;
 	int r, rc;
 
 	if ((r = op_begin(st, 0, &op)) != 0)
@@ -1221,8 +1253,7 @@ ck_store_entry_iter(struct ck_store *st, const char *store,
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if ((r = entry_decode(&v, &e)) != 0 || (r = fn(&e, arg)) != 0)
 			break;
-		if (++n % 4096 == 0)
-			drop_map_pages(st);
+		walked(st, &v);
 	}
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		r = mdb_err(rc, "mdb_cursor_get(order)");

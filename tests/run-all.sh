@@ -90,6 +90,7 @@ fi
 VALGRIND_E2E=${VALGRIND_E2E:-"tests/e2e/certool_basic.sh tests/e2e/certool_ca.sh
  tests/e2e/certool_policy.sh tests/e2e/certool_revoke.sh tests/e2e/certool_errors.sh
  tests/e2e/vecs_compat.sh tests/e2e/vecs_errors.sh tests/e2e/vecs_extra.sh
+ tests/e2e/vecs_lazycrypto.sh
  tests/e2e/svcctl_cli.sh tests/e2e/svcctl_systemd.sh tests/e2e/svcctl_manual.sh
  tests/e2e/svcctl_swap.sh tests/e2e/secrets.sh tests/e2e/workflow_csr.sh"}
 VALGRIND_E2E=$(echo $VALGRIND_E2E)	# one line, for TESTS= and the echo

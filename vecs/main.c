@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "lazycrypto.h"
 #include "log.h"
 #include "paths.h"
 #include "vecs.h"
@@ -32,6 +33,7 @@ static const struct {
 	{ W_BAD_FORMAT, "Operation failed with error ERROR_BAD_FORMAT (11)" },
 	{ W_WRITE_FAULT, "Operation failed with error ERROR_WRITE_FAULT (29)" },
 	{ W_NOT_SUPPORTED, "Operation failed with error ERROR_NOT_SUPPORTED (50)" },
+	{ W_MOD_NOT_FOUND, "Operation failed with error ERROR_MOD_NOT_FOUND (126)" },
 	{ W_INVALID_PARAMETER, "Operation failed with error ERROR_INVALID_PARAMETER (87)" },
 	{ W_DISK_FULL, "Operation failed with error ERROR_DISK_FULL (112)" },
 	{ W_LABEL_TOO_LONG, "Operation failed with error ERROR_LABEL_TOO_LONG (154)" },
@@ -182,6 +184,25 @@ vecs_open(struct vctx *ctx)
 		    "its modes were tightened (directory 0700, files 0600) \n",
 		    ck_path(CK_PATH_VECS));
 	return 0;
+}
+
+/*
+ * vecs/lazycrypto.c could not load libcrypto or one of its functions, on
+ * the first OpenSSL call of a command that parses certificates or keys.
+ */
+_Noreturn void
+ck_lazycrypto_failed(const char *lib, const char *func, const char *detail)
+{
+	if (detail == NULL)
+		detail = "unknown error";
+	fflush(stdout);
+	if (func == NULL)
+		fprintf(stderr, "Error: Cannot load OpenSSL's libcrypto (%s), which this command "
+		    "needs: %s \n", lib, detail);
+	else
+		fprintf(stderr, "Error: OpenSSL's libcrypto (%s) lacks %s, which this command "
+		    "needs: %s \n", lib, func, detail);
+	exit(vfail(W_MOD_NOT_FOUND));
 }
 
 int

@@ -19,6 +19,7 @@
 #define W_BAD_FORMAT		11
 #define W_WRITE_FAULT		29
 #define W_NOT_SUPPORTED		50
+#define W_MOD_NOT_FOUND		126
 #define W_INVALID_PARAMETER	87
 #define W_DISK_FULL		112
 #define W_LABEL_TOO_LONG	154
