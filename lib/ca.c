@@ -209,7 +209,14 @@ db_open(struct ck_ca *ca, int create)
 		r = dberr(ca, "mdb_env_set_maxdbs", rc);
 		goto env_close;
 	}
-	if ((rc = mdb_env_open(ca->env, path, MDB_NOSUBDIR | MDB_NOMETASYNC, 0600)) != 0) {
+	/*
+	 * LMDB's default durability: a commit fdatasyncs the new pages, then
+	 * writes the meta page through an O_DSYNC descriptor.  When
+	 * mdb_txn_commit returns, the transaction survives a power loss (no
+	 * MDB_NOMETASYNC: with it a crash could lose a record certool had
+	 * already reported as made).
+	 */
+	if ((rc = mdb_env_open(ca->env, path, MDB_NOSUBDIR, 0600)) != 0) {
 		r = dberr(ca, "mdb_env_open", rc);
 		goto env_close;
 	}

@@ -151,5 +151,30 @@ eq "$rc" 2
 hasnt "$T/out" "Certificate:"
 eq "$(grep -c "Status :" "$T/out")" 1
 
+t "gencert exits only once its index record is on disk"
+# Every write certool makes to the index (certs.mdb) is followed by an
+# fsync/fdatasync of that descriptor or goes through one opened O_DSYNC,
+# so the record survives a power loss once certool has said Success.
+# Needs strace and ptrace; the real binary, not the valgrind wrapper.
+if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+	strace -f -o "$T/trace" -e trace=openat,close,write,writev,pwrite64,pwritev,fsync,fdatasync \
+	    "$top_builddir/certool/certool" --gencert --privkey=k --cert=sync.crt --config=host.cfg \
+	    >/dev/null 2>&1
+	eq "$?" 0
+	# unsynced: index descriptors written since their last sync, not O_DSYNC
+	unsynced=$(awk '
+	{ sub(/^[0-9]+ +/, "") }
+	{ call = $0; sub(/\(.*/, "", call); fd = $0; sub(/^[a-z0-9_]*\(/, "", fd); sub(/[^0-9].*/, "", fd) }
+	call == "openat" && /certs\.mdb"/ { r = $0; sub(/.* = /, "", r); db[r] = 1; ds[r] = /O_DSYNC/ }
+	call == "close" { delete db[fd] }
+	(call ~ /^p?writev?(64)?$/) && (fd in db) && !ds[fd] { dirty[fd] = 1 }
+	(call == "fsync" || call == "fdatasync") && (fd in db) { delete dirty[fd] }
+	END { n = 0; for (f in dirty) n++; print n }' "$T/trace")
+	eq "$unsynced" 0
+	grep -c 'certs\.mdb' "$T/trace" >/dev/null || fail "no index access traced"
+else
+	echo "# skip: strace unavailable or ptrace not permitted"
+fi
+
 leftovers .
 finish
