@@ -151,6 +151,29 @@ eq "$rc" 2
 hasnt "$T/out" "Certificate:"
 eq "$(grep -c "Status :" "$T/out")" 1
 
+t "an openssl.cnf that changes the crypto is honoured"
+# default properties nothing provides: every fetch fails, so certool must
+# fail; skipping the file would let it succeed
+cat >props.cnf <<'CNF'
+openssl_conf = init
+[init]
+alg_section = algs
+[algs]
+default_properties = provider=nonexistent
+CNF
+run env OPENSSL_CONF="$W/props.cnf" "$CERTOOL" --gencert --privkey=k --cert=props.crt --config=host.cfg
+[ "$rc" != 0 ] && ok || fail "gencert succeeded under props.cnf"
+absent props.crt
+# names in comments do not count; nothing here concerns certool
+cat >plain.cnf <<'CNF'
+# providers = prov (commented out)
+oid_section = oids
+[oids]
+myoid = 1.2.3.4
+CNF
+succeeds env OPENSSL_CONF="$W/plain.cnf" "$CERTOOL" --gencert --privkey=k --cert=plain.crt --config=host.cfg
+present plain.crt
+
 t "gencert exits only once its index record is on disk"
 # Every write certool makes to the index (certs.mdb) is followed by an
 # fsync/fdatasync of that descriptor or goes through one opened O_DSYNC,
