@@ -1426,9 +1426,11 @@ ck_ca_record_end(struct ck_ca_pending *p, int keep)
 		return 0;
 	if (p->threaded)
 		(void)pthread_join(p->th, NULL);
-	r = put_err(p->ca, p->rc, p->call);
-	if (r == 0 && !keep && p->added)
-		r = unrecord(p);
+	/* abandoned: whatever failed, only a record that was made matters */
+	if (!keep)
+		r = p->added ? unrecord(p) : 0;
+	else
+		r = put_err(p->ca, p->rc, p->call);
 	OPENSSL_free(p->der);
 	free(p);
 	return r;

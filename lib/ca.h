@@ -156,7 +156,8 @@ int ck_ca_record(struct ck_ca *ca, X509 *x);
  * (errors as for ck_ca_record, nothing started); ck_ca_record_end waits
  * for the transaction and returns its result.  With keep == 0 (the
  * delivery failed) a record the transaction added is deleted again, so
- * the index does not list a certificate nobody received.  ca must stay
+ * the index does not list a certificate nobody received; the result is
+ * then that of the deletion (0 when nothing was added).  ca must stay
  * open, and its index untouched by the caller, until ck_ca_record_end.
  */
 struct ck_ca_pending;

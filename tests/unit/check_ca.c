@@ -651,6 +651,22 @@ START_TEST(t_record_begin_end)
 	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_ALL, count_cb, &n), 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert_int_eq(ck_ca_record_end(NULL, 0), 0);
+
+	/* x's serial on other content, signed by the CA: the index refuses it;
+	 * an abandoned delivery has nothing to take back and no error */
+	{
+		X509 *z = X509_dup(x);
+		ck_assert_ptr_nonnull(z);
+		ck_assert_ptr_nonnull(X509_time_adj_ex(X509_getm_notAfter(z), 1, 0, NULL));
+		ck_assert_int_gt(X509_sign(z, kca, EVP_sha256()), 0);
+		ck_assert_int_eq(ck_ca_record_begin(ca, z, &p), 0);
+		ck_assert_int_eq(ck_ca_record_end(p, 1), CK_E_EXIST);
+		ck_assert_int_eq(ck_ca_record_begin(ca, z, &p), 0);
+		ck_assert_int_eq(ck_ca_record_end(p, 0), 0);
+		ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
+		ck_assert_int_eq(st, CK_CERT_ACTIVE);
+		X509_free(z);
+	}
 	X509_free(y);
 	X509_free(x);
 	ck_cfg_free(c);
