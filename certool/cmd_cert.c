@@ -91,21 +91,47 @@ out:
 }
 
 /*
- * Write the leaf (and chain) as write_issued does, then add the leaf to
- * the VMCA index: only a certificate somebody received is listed as
- * issued.  If recording fails the files just written are removed, so a
- * failed run leaves no certificate that --status and --revokecert would
- * not know.
+ * Write the leaf (and chain) as write_issued does and add the leaf to the
+ * VMCA index, so that only a certificate somebody received is listed as
+ * issued and every certificate somebody received can be revoked.
+ *
+ * The index transaction runs on a thread while the files are written:
+ * each side waits for its own syncs (the index: its pages, then its meta
+ * page; a file: the temporary file, then after the rename its directory),
+ * and the two waits overlap instead of adding up.  Why that is as safe
+ * as recording after the write:
+ * - exit 0 only once both sides have returned: the file is renamed into
+ *   place after its data is on disk and its directory is synced, and the
+ *   index commit has synced its pages and its meta page, so both survive
+ *   a power loss;
+ * - an existing output is still replaced only by a synced temporary file
+ *   (ck_file_write), never left half-written;
+ * - if writing fails, the record is deleted again (in a durable
+ *   transaction) before certool reports the failure; if recording fails,
+ *   the files just written are removed, as before;
+ * - a power loss before exit can leave the file without its record or the
+ *   record without its file.  Nobody was told the certificate exists (no
+ *   exit 0); a record without a file is a certificate --revokecert can
+ *   still revoke, and a file without a record could already happen when
+ *   the record was written last.
  */
 static int
 deliver(struct ctx *c, struct ck_ca *ca, const char *certpath, X509 *leaf,
     STACK_OF(X509) *chain)
 {
+	struct ck_ca_pending *p = NULL;
 	int r, code;
 
-	if ((code = write_issued(c, certpath, leaf, chain)) != 0)
+	if ((r = ck_ca_record_begin(ca, leaf, &p)) != 0)
+		return fail(r, "VMCA index");
+	code = write_issued(c, certpath, leaf, chain);
+	r = ck_ca_record_end(p, code == 0);
+	if (code != 0) {
+		if (r != 0)
+			(void)fail(r, "VMCA index: the certificate not written is still recorded");
 		return code;
-	if ((r = ck_ca_record(ca, leaf)) == 0)
+	}
+	if (r == 0)
 		return 0;
 	code = fail(r, "VMCA index");
 	(void)ck_file_remove(certpath);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -38,6 +39,8 @@ struct ck_ca {
 	EVP_PKEY *key;		/* loaded on first use */
 	MDB_env *env;
 	MDB_dbi certs, revoked, props;
+	unsigned char *issued;	/* DER of the cert this handle signed last */
+	int issued_len;
 };
 
 /* A request reduced to what the policy looks at. */
@@ -69,6 +72,10 @@ load_root(struct ck_ca *ca)
 	ca->chain = NULL;
 	EVP_PKEY_free(ca->key);
 	ca->key = NULL;
+	/* signed with the key of the root replaced now, if any */
+	OPENSSL_free(ca->issued);
+	ca->issued = NULL;
+	ca->issued_len = 0;
 	if ((path = cajoin(ca, ROOT_FILE)) == NULL)
 		return CK_E_NOMEM;
 	r = ck_certs_load(path, &ca->chain);
@@ -116,6 +123,7 @@ ck_ca_close(struct ck_ca *ca)
 		mdb_env_close(ca->env);
 	EVP_PKEY_free(ca->key);
 	sk_X509_pop_free(ca->chain, X509_free);
+	OPENSSL_free(ca->issued);
 	free(ca->dir);
 	free(ca);
 }
@@ -209,7 +217,14 @@ db_open(struct ck_ca *ca, int create)
 		r = dberr(ca, "mdb_env_set_maxdbs", rc);
 		goto env_close;
 	}
-	if ((rc = mdb_env_open(ca->env, path, MDB_NOSUBDIR | MDB_NOMETASYNC, 0600)) != 0) {
+	/*
+	 * LMDB's default durability: a commit fdatasyncs the new pages, then
+	 * writes the meta page through an O_DSYNC descriptor.  When
+	 * mdb_txn_commit returns, the transaction survives a power loss (no
+	 * MDB_NOMETASYNC: with it a crash could lose a record certool had
+	 * already reported as made).
+	 */
+	if ((rc = mdb_env_open(ca->env, path, MDB_NOSUBDIR, 0600)) != 0) {
 		r = dberr(ca, "mdb_env_open", rc);
 		goto env_close;
 	}
@@ -279,53 +294,56 @@ get_be(const unsigned char *p, int n)
 }
 
 /*
- * Add x to the index in one write transaction.  A serial already indexed
- * with the same DER is left alone (0), so recording twice is harmless;
- * with another DER it is CK_E_EXIST and nothing is written.
+ * One write transaction adding key -> der to certs.  A serial already
+ * indexed with the same DER is left alone (0, *added = 0); with another
+ * DER it is MDB_KEYEXIST and nothing is written.  Returns an LMDB code and
+ * sets *call to the failing call; calls nothing but LMDB, so a recording
+ * thread may run it (see ck_ca_record_begin).
  */
 static int
-record(struct ck_ca *ca, X509 *x)
+put_cert(struct ck_ca *ca, const unsigned char *k, size_t klen, const unsigned char *der,
+    size_t dlen, int *added, const char **call)
 {
-	unsigned char k[32], *der = NULL;
-	size_t klen;
-	int dlen, rc, r;
 	MDB_txn *txn = NULL;
 	MDB_val key, val;
+	int rc;
 
-	if ((r = db_open(ca, 1)) != 0)
-		return r;
-	if ((r = serial_key(X509_get0_serialNumber(x), k, &klen)) != 0)
-		return r;
-	if ((dlen = i2d_X509(x, &der)) <= 0)
-		return ck_errssl(CK_E_CRYPTO, "i2d_X509");
-	if ((rc = mdb_txn_begin(ca->env, NULL, 0, &txn)) != 0) {
-		r = dberr(ca, "mdb_txn_begin", rc);
-		goto out;
-	}
-	key.mv_data = k;
+	*added = 0;
+	*call = "mdb_txn_begin";
+	if ((rc = mdb_txn_begin(ca->env, NULL, 0, &txn)) != 0)
+		return rc;
+	key.mv_data = (void *)k;
 	key.mv_size = klen;
-	val.mv_data = der;
-	val.mv_size = (size_t)dlen;
+	val.mv_data = (void *)der;
+	val.mv_size = dlen;
+	*call = "mdb_put(certs)";
 	if ((rc = mdb_put(txn, ca->certs, &key, &val, MDB_NOOVERWRITE)) == MDB_KEYEXIST) {
 		/* val now holds the indexed DER */
-		r = val.mv_size == (size_t)dlen && memcmp(val.mv_data, der, val.mv_size) == 0 ? 0 :
-		    ck_errf(CK_E_EXIST, "%s/" DB_FILE ": serial already indexed for another "
-		    "certificate", ca->dir);
-		goto txn_abort;
+		if (val.mv_size == dlen && memcmp(val.mv_data, der, dlen) == 0)
+			rc = 0;
+		mdb_txn_abort(txn);
+		return rc;
 	}
 	if (rc != 0) {
-		r = dberr(ca, "mdb_put(certs)", rc);
-		goto txn_abort;
+		mdb_txn_abort(txn);
+		return rc;
 	}
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	r = rc == 0 ? 0 : dberr(ca, "mdb_txn_commit", rc);
-	goto out;
-txn_abort:
-	mdb_txn_abort(txn);
-out:
-	OPENSSL_free(der);
-	return r;
+	*call = "mdb_txn_commit";
+	if ((rc = mdb_txn_commit(txn)) == 0)
+		*added = 1;
+	return rc;
+}
+
+/* put_cert's result as a CK_E_* code with its message. */
+static int
+put_err(struct ck_ca *ca, int rc, const char *call)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == MDB_KEYEXIST)
+		return ck_errf(CK_E_EXIST, "%s/" DB_FILE ": serial already indexed for another "
+		    "certificate", ca->dir);
+	return dberr(ca, call, rc);
 }
 
 /* A read-only transaction on the index; CK_E_NOENT, and nothing created,
@@ -1009,6 +1027,24 @@ fmt_time(const ASN1_TIME *t, char *buf, size_t len)
 }
 
 /*
+ * Keep the DER of x, just signed with this handle's key, so recording it
+ * need not verify its signature again (see issued_here).
+ */
+static int
+remember_issued(struct ck_ca *ca, X509 *x)
+{
+	unsigned char *der = NULL;
+	int len;
+
+	if ((len = i2d_X509(x, &der)) <= 0)
+		return ck_errssl(CK_E_CRYPTO, "i2d_X509");
+	OPENSSL_free(ca->issued);
+	ca->issued = der;
+	ca->issued_len = len;
+	return 0;
+}
+
+/*
  * Issue a certificate for rq under the policy.  days 0 = default.
  * maxdays bounds the lifetime (3660 for signing, 730 for renewals).
  */
@@ -1083,7 +1119,8 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 		r = ck_errssl(CK_E_CRYPTO, "X509_sign with the VMCA key");
 		goto out;
 	}
-	if (!(flags & CK_SIGN_NO_RECORD) && (r = record(ca, x)) != 0)
+	if ((r = remember_issued(ca, x)) != 0 ||
+	    (!(flags & CK_SIGN_NO_RECORD) && (r = ck_ca_record(ca, x)) != 0))
 		goto out;
 	*out = x;
 	x = NULL;
@@ -1183,13 +1220,20 @@ out:
 	return r;
 }
 
-/* 0 if x was signed by the VMCA's current signing cert. */
+/*
+ * 0 if x was signed by the VMCA's current signing cert.  der (x's DER, or
+ * NULL) lets the cert this handle has just signed through without
+ * verifying a signature made a moment ago with the same key.
+ */
 static int
-issued_here(struct ck_ca *ca, X509 *x)
+issued_here_der(struct ck_ca *ca, X509 *x, const unsigned char *der, int dlen)
 {
 	X509 *cacert = ck_ca_cert(ca);
 	char a[256];
 
+	if (der != NULL && ca->issued != NULL && dlen == ca->issued_len &&
+	    memcmp(der, ca->issued, (size_t)dlen) == 0)
+		return 0;
 	if (cacert == NULL || X509_check_issued(cacert, x) != X509_V_OK ||
 	    X509_verify(x, X509_get0_pubkey(cacert)) != 1) {
 		ERR_clear_error();
@@ -1200,7 +1244,15 @@ issued_here(struct ck_ca *ca, X509 *x)
 	return 0;
 }
 
+static int
+issued_here(struct ck_ca *ca, X509 *x)
+{
+	return issued_here_der(ca, x, NULL, 0);
+}
+
 static int lookup_ro(struct ck_ca *ca, X509 *x, int *found, int *revoked);
+static int record_prepare(struct ck_ca *ca, X509 *x, struct ck_ca_pending **out);
+static void *record_run(void *arg);
 
 /* CK_E_REVOKED if x is in the index and revoked. */
 static int
@@ -1265,11 +1317,123 @@ out:
 int
 ck_ca_record(struct ck_ca *ca, X509 *x)
 {
+	struct ck_ca_pending *p;
 	int r;
 
-	if ((r = issued_here(ca, x)) != 0)
+	if ((r = record_prepare(ca, x, &p)) != 0)
 		return r;
-	return record(ca, x);
+	record_run(p);
+	return ck_ca_record_end(p, 1);
+}
+
+/* --- recording while the caller delivers --------------------------------- */
+
+struct ck_ca_pending {
+	struct ck_ca *ca;
+	unsigned char key[32];
+	size_t klen;
+	unsigned char *der;
+	int dlen;
+	int threaded;		/* th runs record_run */
+	pthread_t th;
+	int rc;			/* put_cert's LMDB result */
+	const char *call;
+	int added;		/* the transaction wrote the record */
+};
+
+/* Check x and open the index: everything that may fail with a message,
+ * in the caller's thread. */
+static int
+record_prepare(struct ck_ca *ca, X509 *x, struct ck_ca_pending **out)
+{
+	struct ck_ca_pending *p;
+	int r;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return CK_E_NOMEM;
+	p->ca = ca;
+	if ((p->dlen = i2d_X509(x, &p->der)) <= 0)
+		r = ck_errssl(CK_E_CRYPTO, "i2d_X509");
+	else if ((r = issued_here_der(ca, x, p->der, p->dlen)) == 0 &&
+	    (r = serial_key(X509_get0_serialNumber(x), p->key, &p->klen)) == 0)
+		r = db_open(ca, 1);
+	if (r != 0) {
+		OPENSSL_free(p->der);
+		free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+static void *
+record_run(void *arg)
+{
+	struct ck_ca_pending *p = arg;
+
+	p->rc = put_cert(p->ca, p->key, p->klen, p->der, (size_t)p->dlen, &p->added, &p->call);
+	return NULL;
+}
+
+int
+ck_ca_record_begin(struct ck_ca *ca, X509 *x, struct ck_ca_pending **out)
+{
+	int r;
+
+	if ((r = record_prepare(ca, x, out)) != 0)
+		return r;
+	/* no thread to be had: record now, the caller only waits longer */
+	if (pthread_create(&(*out)->th, NULL, record_run, *out) == 0)
+		(*out)->threaded = 1;
+	else
+		record_run(*out);
+	return 0;
+}
+
+/* Take back the record p added: delete the serial if it still holds p's
+ * DER, in a transaction as durable as the one that added it. */
+static int
+unrecord(struct ck_ca_pending *p)
+{
+	struct ck_ca *ca = p->ca;
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	int rc;
+
+	if ((rc = mdb_txn_begin(ca->env, NULL, 0, &txn)) != 0)
+		return dberr(ca, "mdb_txn_begin", rc);
+	key.mv_data = p->key;
+	key.mv_size = p->klen;
+	rc = mdb_get(txn, ca->certs, &key, &val);
+	if (rc == 0 && val.mv_size == (size_t)p->dlen &&
+	    memcmp(val.mv_data, p->der, val.mv_size) == 0 &&
+	    (rc = mdb_del(txn, ca->certs, &key, NULL)) == 0) {
+		if ((rc = mdb_txn_commit(txn)) != 0)
+			return dberr(ca, "mdb_txn_commit", rc);
+		return 0;
+	}
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : dberr(ca, "mdb_del(certs)", rc);
+}
+
+int
+ck_ca_record_end(struct ck_ca_pending *p, int keep)
+{
+	int r;
+
+	if (p == NULL)
+		return 0;
+	if (p->threaded)
+		(void)pthread_join(p->th, NULL);
+	/* abandoned: whatever failed, only a record that was made matters */
+	if (!keep)
+		r = p->added ? unrecord(p) : 0;
+	else
+		r = put_err(p->ca, p->rc, p->call);
+	OPENSSL_free(p->der);
+	free(p);
+	return r;
 }
 
 /* --- revocation and status ----------------------------------------------- */

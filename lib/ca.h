@@ -149,6 +149,20 @@ int ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned i
  * 0 and nothing written, so a retried delivery may record again.
  */
 int ck_ca_record(struct ck_ca *ca, X509 *x);
+/*
+ * ck_ca_record on a thread of its own, so that the index's syncs run
+ * while the caller writes the certificate out (see deliver() in
+ * certool/cmd_cert.c).  ck_ca_record_begin checks x and opens the index
+ * (errors as for ck_ca_record, nothing started); ck_ca_record_end waits
+ * for the transaction and returns its result.  With keep == 0 (the
+ * delivery failed) a record the transaction added is deleted again, so
+ * the index does not list a certificate nobody received; the result is
+ * then that of the deletion (0 when nothing was added).  ca must stay
+ * open, and its index untouched by the caller, until ck_ca_record_end.
+ */
+struct ck_ca_pending;
+int ck_ca_record_begin(struct ck_ca *ca, X509 *x, struct ck_ca_pending **out);
+int ck_ca_record_end(struct ck_ca_pending *p, int keep);
 
 /*
  * Revocation index.  A certificate is "issued here" when its serial is in

@@ -533,6 +533,7 @@ START_TEST(t_renew)
 {
 	struct ck_ca *ca = open_ca(60), *other = NULL;
 	struct ck_cfg *c = cfg_of("host1", "host1.example.com");
+	struct ck_ca_pending *p = NULL;
 	X509 *x = NULL, *y = NULL;
 	char sub[4200];
 
@@ -565,6 +566,9 @@ START_TEST(t_renew)
 	ck_assert_int_eq(ck_ca_renew(other, x, NULL, 0, 0, &y, NULL), CK_E_UNSUPPORTED);
 	ck_assert(strstr(ck_err_detail(), "Unsupported") != NULL);
 	ck_assert_int_eq(ck_ca_record(other, x), CK_E_UNSUPPORTED);
+	/* refused before any thread starts */
+	ck_assert_int_eq(ck_ca_record_begin(other, x, &p), CK_E_UNSUPPORTED);
+	ck_assert_ptr_null(p);
 	ck_ca_close(other);
 	X509_free(x);
 	ck_cfg_free(c);
@@ -599,6 +603,70 @@ START_TEST(t_record_later)
 	ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
 	ck_assert_int_eq(st, CK_CERT_ACTIVE);
 	sk_X509_pop_free(chain, X509_free);
+	X509_free(y);
+	X509_free(x);
+	ck_cfg_free(c);
+	ck_ca_close(ca);
+}
+END_TEST
+
+/*
+ * ck_ca_record_begin/end: the record is kept, or taken back when the
+ * delivery failed, but never one that was there before.
+ */
+START_TEST(t_record_begin_end)
+{
+	struct ck_ca *ca = open_ca(60);
+	struct ck_cfg *c = cfg_of("host1", NULL);
+	struct ck_sign_opts o = { .flags = CK_SIGN_NO_RECORD };
+	struct ck_ca_pending *p = NULL;
+	X509 *x = NULL, *y = NULL;
+	enum ck_cert_status st;
+	int n = 0;
+
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, kleaf, &o, &x, NULL), 0);
+	ck_assert_int_eq(ck_ca_record_begin(ca, x, &p), 0);
+	ck_assert_int_eq(ck_ca_record_end(p, 0), 0);
+	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_ALL, count_cb, &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
+	ck_assert_int_eq(st, CK_CERT_UNKNOWN);
+
+	ck_assert_int_eq(ck_ca_record_begin(ca, x, &p), 0);
+	ck_assert_int_eq(ck_ca_record_end(p, 1), 0);
+	ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
+	ck_assert_int_eq(st, CK_CERT_ACTIVE);
+	/* recorded before this delivery: a failed redelivery leaves it */
+	ck_assert_int_eq(ck_ca_record_begin(ca, x, &p), 0);
+	ck_assert_int_eq(ck_ca_record_end(p, 0), 0);
+	ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
+	ck_assert_int_eq(st, CK_CERT_ACTIVE);
+
+	/* x is no longer the cert signed last: its signature is checked */
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, kleaf, &o, &y, NULL), 0);
+	ck_assert_int_eq(ck_ca_record(ca, x), 0);
+	ck_assert_int_eq(ck_ca_record_begin(ca, y, &p), 0);
+	ck_assert_int_eq(ck_ca_record_end(p, 1), 0);
+	n = 0;
+	ck_assert_int_eq(ck_ca_enum(ca, CK_ENUM_ALL, count_cb, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(ck_ca_record_end(NULL, 0), 0);
+
+	/* x's serial on other content, signed by the CA: the index refuses it;
+	 * an abandoned delivery has nothing to take back and no error */
+	{
+		X509 *z = X509_dup(x);
+		ck_assert_ptr_nonnull(z);
+		ck_assert_ptr_nonnull(X509_time_adj_ex(X509_getm_notAfter(z), 1, 0, NULL));
+		ck_assert_int_gt(X509_sign(z, kca, EVP_sha256()), 0);
+		ck_assert_int_eq(ck_ca_record_begin(ca, z, &p), 0);
+		ck_assert_int_eq(ck_ca_record_end(p, 1), CK_E_EXIST);
+		ck_assert_int_eq(ck_ca_record_begin(ca, z, &p), 0);
+		ck_assert_int_eq(ck_ca_record_end(p, 0), 0);
+		ck_assert_int_eq(ck_ca_status(ca, x, &st), 0);
+		ck_assert_int_eq(st, CK_CERT_ACTIVE);
+		X509_free(z);
+	}
 	X509_free(y);
 	X509_free(x);
 	ck_cfg_free(c);
@@ -780,6 +848,7 @@ suite_ca(void)
 	tcase_add_test(tc, t_intermediate_chain);
 	tcase_add_test(tc, t_renew);
 	tcase_add_test(tc, t_record_later);
+	tcase_add_test(tc, t_record_begin_end);
 	tcase_add_test(tc, t_revoke_status_crl);
 	tcase_add_test(tc, t_key_load_fast);
 	suite_add_tcase(s, tc);
