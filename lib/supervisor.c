@@ -77,6 +77,7 @@ struct ck_sup {
 	int sigfd;		/* SIGCHLD, while a start runs, or -1 */
 	int infd;		/* inotify on file probes' directories, or -1 */
 	long woke;		/* when the last inotify wake-up came (ms) */
+	int dirs_made;		/* run and log directories made for this start */
 };
 
 static long
@@ -409,8 +410,9 @@ become_service(const struct ck_service *s, int logfd, int wfd, const char *pidpa
 	child_fail(wfd, 7);
 }
 
-static int spawn_cmd(const struct ck_service *s, const char *cmd, pid_t svcpid, int logfd,
+static int spawn_cmd(const struct ck_service *s, char *const argv[], pid_t svcpid, int logfd,
     pid_t *pid);
+static int plain_command(const char *cmd, char *buf, size_t size, char **argv, int max);
 
 /*
  * A service that runs as svcctl's own user is spawned directly, as one
@@ -426,17 +428,19 @@ launch_spawn(const struct ck_service *s, int logfd, const char *pidpath)
 {
 	const char *dir = s->dir ? s->dir : ck_path(CK_PATH_RUN);
 	unsigned long long start = 0;
-	char buf[96], why[512];
+	char buf[96], why[512], words[1024], *argv[32] = { (char *)"/bin/sh", (char *)"-c",
+		(char *)s->start, NULL };
 	pid_t p;
 	int e, st;
 
-	if ((e = spawn_cmd(s, s->start, 0, logfd, &p)) != 0) {
+	(void)plain_command(s->start, words, sizeof(words), argv, 32);
+	if ((e = spawn_cmd(s, argv, 0, logfd, &p)) != 0) {
 		/* posix_spawn returns the errno of the step that failed, not which
 		 * step: the directory is the one a registry can get wrong */
 		if (access(dir, X_OK) != 0)
 			return ck_errf(CK_E_SERVICE, "chdir for service %s failed: %s (%s)", s->name,
 			    strerror(errno), dir);
-		return ck_errf(CK_E_SERVICE, "exec /bin/sh for service %s failed: %s", s->name,
+		return ck_errf(CK_E_SERVICE, "exec %s for service %s failed: %s", argv[0], s->name,
 		    strerror(e));
 	}
 	/* a zombie still has its /proc entry: a service that exited at once is
@@ -468,9 +472,13 @@ bi_launch(struct ck_sup *sup, size_t i)
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if ((r = ck_mkdir_p(ck_path(CK_PATH_RUN), 0755)) != 0 ||
-	    (r = ck_mkdir_p(ck_path(CK_PATH_LOG), 0750)) != 0)
-		goto out;
+	/* once per start operation, not once per service of a level */
+	if (!sup->dirs_made) {
+		if ((r = ck_mkdir_p(ck_path(CK_PATH_RUN), 0755)) != 0 ||
+		    (r = ck_mkdir_p(ck_path(CK_PATH_LOG), 0750)) != 0)
+			goto out;
+		sup->dirs_made = 1;
+	}
 	logpath = svc_file(CK_PATH_LOG, s, ".log");
 	pidpath = svc_file(CK_PATH_RUN, s, ".pid");
 	if (logpath == NULL || pidpath == NULL) {
@@ -621,7 +629,45 @@ static const struct ck_backend backend_builtin = {
 /* --- helpers ------------------------------------------------------------------ */
 
 /*
- * posix_spawn /bin/sh -c cmd, with CK_SERVICE (and CK_PID when svcpid > 0)
+ * A start command that is one plain command, "exec /path/prog arg ..." or
+ * "/path/prog arg ...": words of characters the shell gives no meaning to,
+ * the program named by a path (so no builtin, function or PATH search is
+ * involved).  The shell would only exec it; svcctl execs it itself, one
+ * exec less per service, which is what a level of services starting at
+ * once on a small machine waits for.  Splits such a command into argv
+ * (over a copy in buf) and returns the word count; returns 0 and leaves
+ * argv alone for anything else.
+ */
+static int
+plain_command(const char *cmd, char *buf, size_t size, char **argv, int max)
+{
+	char *p, *save = NULL, *w[32];
+	int n = 0;
+
+	if (strlen(cmd) >= size || max > 32)
+		return 0;
+	strcpy(buf, cmd);
+	for (p = buf; *p != '\0'; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("/._-+,@%=: ", *p) != NULL))
+			return 0;	/* quoting, expansion, operators: the shell's */
+	for (p = strtok_r(buf, " ", &save); p != NULL; p = strtok_r(NULL, " ", &save)) {
+		if (n == max - 1)
+			return 0;
+		w[n++] = p;
+	}
+	if (n > 0 && strcmp(w[0], "exec") == 0) {
+		memmove(w, w + 1, (size_t)(n - 1) * sizeof(*w));
+		n--;
+	}
+	if (n == 0 || strchr(w[0], '/') == NULL || strchr(w[0], '=') != NULL)
+		return 0;
+	memcpy(argv, w, (size_t)n * sizeof(*w));
+	argv[n] = NULL;
+	return n;
+}
+
+/*
+ * posix_spawn argv (argv[0] a path), with CK_SERVICE (and CK_PID when svcpid > 0)
  * in its environment, signals unblocked and at their defaults, in the
  * service's directory, and nothing of ours open above stderr.
  *
@@ -636,14 +682,13 @@ static const struct ck_backend backend_builtin = {
  * than the child's own start.  Returns 0, or an errno value.
  */
 static int
-spawn_cmd(const struct ck_service *s, const char *cmd, pid_t svcpid, int logfd, pid_t *pid)
+spawn_cmd(const struct ck_service *s, char *const argv[], pid_t svcpid, int logfd, pid_t *pid)
 {
 	extern char **environ;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
 	char **envp = NULL, *svc = NULL, *pidv = NULL;
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
 	size_t ne = 0, k = 0;
 	int e = ENOMEM;
 
@@ -689,7 +734,7 @@ spawn_cmd(const struct ck_service *s, const char *cmd, pid_t svcpid, int logfd, 
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #endif
 	posix_spawn_file_actions_addchdir_np(&fa, s->dir ? s->dir : ck_path(CK_PATH_RUN));
-	e = posix_spawn(pid, "/bin/sh", &fa, &at, argv, envp);
+	e = posix_spawn(pid, argv[0], &fa, &at, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (e != 0)
@@ -705,8 +750,9 @@ out:
 static pid_t
 spawn_sh(const struct ck_service *s, const char *cmd, pid_t svcpid)
 {
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)cmd, NULL };
 	pid_t p;
-	int e = spawn_cmd(s, cmd, svcpid, -1, &p);
+	int e = spawn_cmd(s, argv, svcpid, -1, &p);
 
 	if (e != 0)
 		errno = e;
@@ -1160,6 +1206,7 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 	sigset_t chld, oldmask;
 
 	reset_rt(sup);
+	sup->dirs_made = 0;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &oldmask);

@@ -340,6 +340,24 @@ expect_rc 1 S --start quick
 has "$T/err" "service quick exited before it became ready"
 expect_rc 0 S --status quick
 has "$T/out" "Stopped:"
+# A plain start command (a path and plain words) is exec'd by svcctl, not
+# through /bin/sh.  Needs strace and ptrace; the real binary, not the
+# valgrind wrapper, and no LeakSanitizer, which cannot run under a tracer.
+if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+	printf '[service plain]\nstart = exec /bin/true plain-arg --x=1\n\n[service shelly]\nstart = exec /bin/true $HOME\n' >"$W/plain.conf"
+	for svc in plain shelly; do
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    strace -f -qq -o "$W/$svc.tr" -e trace=execve \
+		    "$top_builddir/svcctl/svcctl" -r "$W/plain.conf" --start $svc >/dev/null 2>&1
+	done
+	t "a plain start command is exec'd without a shell"
+	has "$W/plain.tr" 'execve("/bin/true", ["/bin/true", "plain-arg", "--x=1"]'
+	if grep -q 'execve("/bin/sh"' "$W/plain.tr"; then fail "a shell was run"; else ok; fi
+	t "a start command with anything the shell expands goes through /bin/sh"
+	has "$W/shelly.tr" 'execve("/bin/sh", ["/bin/sh", "-c", "exec /bin/true $HOME"]'
+else
+	echo "# skip: strace unavailable or ptrace not permitted"
+fi
 t "a missing program: named"
 expect_rc 1 S --start missingcmd
 has "$T/err" "/nonexistent/daemon"
