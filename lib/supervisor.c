@@ -434,6 +434,15 @@ launch_spawn(const struct ck_service *s, int logfd, const char *pidpath)
 	int e, st;
 
 	(void)plain_command(s->start, words, sizeof(words), argv, 32);
+	/* checked first as well: how posix_spawn reports a failed chdir or
+	 * exec depends on the C library (and valgrind loses it: the child
+	 * just exits 127), these two messages must not */
+	if (access(dir, X_OK) != 0)
+		return ck_errf(CK_E_SERVICE, "chdir for service %s failed: %s (%s)", s->name,
+		    strerror(errno), dir);
+	if (argv[0][0] == '/' && access(argv[0], X_OK) != 0)
+		return ck_errf(CK_E_SERVICE, "exec %s for service %s failed: %s", argv[0], s->name,
+		    strerror(errno));
 	if ((e = spawn_cmd(s, argv, 0, logfd, &p)) != 0) {
 		/* posix_spawn returns the errno of the step that failed, not which
 		 * step: the directory is the one a registry can get wrong */
