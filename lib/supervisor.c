@@ -443,15 +443,9 @@ launch_spawn(const struct ck_service *s, int logfd, const char *pidpath)
 	if (argv[0][0] == '/' && access(argv[0], X_OK) != 0)
 		return ck_errf(CK_E_SERVICE, "exec %s for service %s failed: %s", argv[0], s->name,
 		    strerror(errno));
-	if ((e = spawn_cmd(s, argv, 0, logfd, &p)) != 0) {
-		/* posix_spawn returns the errno of the step that failed, not which
-		 * step: the directory is the one a registry can get wrong */
-		if (access(dir, X_OK) != 0)
-			return ck_errf(CK_E_SERVICE, "chdir for service %s failed: %s (%s)", s->name,
-			    strerror(errno), dir);
-		return ck_errf(CK_E_SERVICE, "exec %s for service %s failed: %s", argv[0], s->name,
-		    strerror(e));
-	}
+	/* what fails now (a race with the checks above) is reported as is */
+	if ((e = spawn_cmd(s, argv, 0, logfd, &p)) != 0)
+		return ck_errf(CK_E_SERVICE, "start of service %s failed: %s", s->name, strerror(e));
 	/* a zombie still has its /proc entry: a service that exited at once is
 	 * recorded all the same, and then seen dead by the poll loop */
 	if (proc_stat(p, NULL, NULL, NULL, &start) != 0)
