@@ -15,6 +15,7 @@
 #include "certool.h"
 #include "err.h"
 #include "pki.h"
+#include "testhook.h"
 #include "util.h"
 
 #define PREDATE_DEFAULT 4320
@@ -282,7 +283,7 @@ cmd_getopt(struct ctx *c)
 static long
 poll_ms(void)
 {
-	const char *e = getenv("CERTKIT_TEST_POLL_MS");
+	const char *e = ck_test_getenv("CERTKIT_TEST_POLL_MS");
 	long ms;
 
 	if (e != NULL && ck_parse_long(e, 0, 10000, &ms) == 0)

@@ -32,6 +32,7 @@
 #include "fileio.h"
 #include "paths.h"
 #include "pki.h"
+#include "testhook.h"
 #include "publish.h"
 #include "secmem.h"
 #include "store.h"
@@ -88,7 +89,7 @@ note(ck_swap_notify fn, void *u, enum ck_swap_note k, const char *fmt, ...)
 static void
 test_kill(const char *phase)
 {
-	const char *k = getenv("CERTKIT_TEST_KILL_AT");
+	const char *k = ck_test_getenv("CERTKIT_TEST_KILL_AT");
 
 	if (k != NULL && strcmp(k, phase) == 0)
 		raise(SIGKILL);
@@ -102,7 +103,8 @@ test_kill(const char *phase)
 static void
 test_pause(const char *point)
 {
-	const char *k = getenv("CERTKIT_TEST_PAUSE_AT"), *f = getenv("CERTKIT_TEST_PAUSE_FILE");
+	const char *k = ck_test_getenv("CERTKIT_TEST_PAUSE_AT"),
+	    *f = ck_test_getenv("CERTKIT_TEST_PAUSE_FILE");
 	struct timespec ts = { 0, 50 * 1000000L };
 
 	if (k == NULL || f == NULL || strcmp(k, point) != 0 ||

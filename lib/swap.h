@@ -25,7 +25,8 @@
  * A lock (ck_path(CK_PATH_RUN)/swap.lock, flock) keeps two swaps apart.
  * The current entry is read again under the lock: if another swap
  * replaced it after ck_swap_prepare() read it, the run is refused.
- * CERTKIT_TEST_KILL_AT=PHASE (tests only) makes the process SIGKILL
+ * In a build with test hooks (lib/testhook.h):
+ * CERTKIT_TEST_KILL_AT=PHASE makes the process SIGKILL
  * itself right after the journal for PHASE is written;
  * CERTKIT_TEST_PAUSE_AT=lock with CERTKIT_TEST_PAUSE_FILE=PATH makes
  * ck_swap_run() create PATH and wait for its removal before the lock.

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "testhook.h"
 #include "util.h"
 
 int
@@ -102,7 +103,7 @@ ck_split(const char *s, char sep, size_t *np)
 int64_t
 ck_now(void)
 {
-	const char *f = getenv("CERTKIT_FAKE_NOW");
+	const char *f = ck_test_getenv("CERTKIT_FAKE_NOW");
 
 	if (f != NULL && *f != '\0')
 		return strtoll(f, NULL, 10);

@@ -16,7 +16,7 @@ char *ck_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Split s on sep into a NULL-terminated malloc'ed vector of trimmed,
  * non-empty strings (one allocation; free the vector only). */
 char **ck_split(const char *s, char sep, size_t *n);
-/* Current time as seconds since the epoch (CERTKIT_FAKE_NOW for tests). */
+/* Current time as seconds since the epoch (CERTKIT_FAKE_NOW in a test-hooks build). */
 int64_t ck_now(void);
 
 #endif
