@@ -9,7 +9,6 @@
 #include "pki.h"
 #include "secmem.h"
 #include "store.h"
-#include "swap.h"
 #include "x509gen.h"
 
 /* Queue the private key (PKCS#8, encrypted if a password was given). */

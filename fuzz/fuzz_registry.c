@@ -12,7 +12,7 @@
 
 #include "err.h"
 #include "registry.h"
-#include "swap.h"
+#include "journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -124,6 +124,24 @@ ck_errssl(int r, const char *fmt, ...)
 	return r;
 }
 
+/*
+ * The detail lives in the buffer ck_verrf rewrites, so it is copied
+ * before the prefixed message is formatted; without a detail the code's
+ * description stands in for it.
+ */
+int
+ck_errwrap(int r, const char *fmt, ...)
+{
+	char prefix[1024], old[sizeof(detail)];
+	va_list ap;
+
+	snprintf(old, sizeof(old), "%s", detail[0] ? detail : ck_strerror(r));
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	return ck_errf(r, "%s: %s", prefix, old);
+}
+
 int
 ck_errno(int e)
 {

@@ -75,6 +75,10 @@ int ck_errf(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ck_verrf(int r, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Like ck_errf, and appends the first OpenSSL error of the queue, if any. */
 int ck_errssl(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefix the detail already recorded: ck_errwrap(r, "open %s", path)
+ * records "open PATH: <previous detail>" (ck_errf cannot take
+ * ck_err_detail() as an argument: same buffer). */
+int ck_errwrap(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Map an errno value to a code. */
 int ck_errno(int e);
 /* The detail recorded by the last ck_errf(), or "" if none. */

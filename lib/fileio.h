@@ -16,7 +16,8 @@
 enum {
 	CK_WRITE_EXCL = 1 << 0,		/* fail with CK_E_EXIST if the target exists */
 	CK_WRITE_BACKUP = 1 << 1,	/* keep the previous file as <path>.bak */
-	CK_WRITE_NOSYNC = 1 << 2,	/* skip fsync (for tests and benches only) */
+	CK_WRITE_NOSYNC = 1 << 2,	/* skip fsync: for files a crash may lose
+					   (pidfiles, test markers), never state */
 };
 
 /* Atomically replace path with len bytes of data, created with mode. */

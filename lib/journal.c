@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +14,9 @@
 #include "err.h"
 #include "fileio.h"
 #include "inifile.h"
+#include "journal.h"
 #include "paths.h"
 #include "secmem.h"
-#include "swap.h"
 #include "util.h"
 
 #define JOURNAL_NAME "swap.journal"
@@ -32,22 +31,6 @@ static int
 jdir(void)
 {
 	return ck_mkdir_p(ck_path(CK_PATH_JOURNAL), 0700);
-}
-
-int
-ck_errwrap(int r, const char *fmt, ...)
-{
-	char prefix[1024], *old;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	/* the detail lives in the buffer ck_errf rewrites: copy it first */
-	old = strdup(ck_err_detail()[0] ? ck_err_detail() : ck_strerror(r));
-	r = ck_errf(r, "%s: %s", prefix, old ? old : ck_strerror(r));
-	free(old);
-	return r;
 }
 
 int

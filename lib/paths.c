@@ -1,10 +1,14 @@
 /* paths.c: compiled-in defaults, relocated under $CERTKIT_ROOT. */
 #include "config.h"
 
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "err.h"
 #include "paths.h"
 
 #ifndef CK_LOCALSTATEDIR
@@ -124,4 +128,31 @@ ck_path_join(enum ck_path_id id, const char *name)
 {
 	const char *d = ck_path(id);
 	return d ? cat2(d, name) : NULL;
+}
+
+int
+ck_node_fqdn(char **out)
+{
+	const char *e = getenv("CERTKIT_FQDN");
+	char host[256];
+	struct addrinfo hints, *res = NULL;
+
+	*out = NULL;
+	if (e != NULL && *e != '\0') {
+		*out = strdup(e);
+		return *out ? 0 : CK_E_NOMEM;
+	}
+	if (gethostname(host, sizeof(host)) != 0)
+		return ck_errf(CK_E_IO, "gethostname: %s", strerror(errno));
+	host[sizeof(host) - 1] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (strchr(host, '.') == NULL && getaddrinfo(host, NULL, &hints, &res) == 0 &&
+	    res != NULL && res->ai_canonname != NULL)
+		*out = strdup(res->ai_canonname);
+	else
+		*out = strdup(host);
+	if (res != NULL)
+		freeaddrinfo(res);
+	return *out ? 0 : CK_E_NOMEM;
 }

@@ -6,7 +6,8 @@
  * (a whole appliance can live in a directory).  VMCA_DATA_DIR overrides
  * the VMCA directory alone; CERTKIT_VECS_DIR the store directory alone;
  * CERTKIT_REGISTRY the service registry file alone; CERTKIT_CAPATH and
- * CERTKIT_MACHINE_SSL_DIR the directories vecs publishes into.
+ * CERTKIT_MACHINE_SSL_DIR the directories vecs publishes into;
+ * CERTKIT_FQDN the node's name.
  */
 #ifndef CK_PATHS_H
 #define CK_PATHS_H
@@ -33,5 +34,9 @@ const char *ck_path(enum ck_path_id id);
 void ck_paths_reset(void);
 /* malloc'ed "<ck_path(id)>/<name>". */
 char *ck_path_join(enum ck_path_id id, const char *name);
+/* The node's FQDN (the name its machine certificate must hold):
+ * $CERTKIT_FQDN, else gethostname() canonicalised through the resolver
+ * when it has no dot.  malloc'ed. */
+int ck_node_fqdn(char **out);
 
 #endif

@@ -272,12 +272,24 @@ ck_key_load(const char *path, const char *password, EVP_PKEY **out)
 	*out = NULL;
 	if ((r = ck_file_read(path, CK_PEM_MAX, &buf, &len, 1)) != 0)
 		return r;
-	if ((r = ck_key_parse(buf, len, password, out)) != 0 && r != CK_E_NOMEM) {
-		char d[512];
-		snprintf(d, sizeof(d), "%s", ck_err_detail());
-		ck_errf(r, "%s: %s", path, d);
-	}
+	if ((r = ck_key_parse(buf, len, password, out)) != 0 && r != CK_E_NOMEM)
+		ck_errwrap(r, "%s", path);
 	ck_secfree(buf);
+	return r;
+}
+
+int
+ck_key_load_pwspec(const char *path, const char *pwspec, EVP_PKEY **out)
+{
+	char *pw = NULL;
+	int r;
+
+	*out = NULL;
+	if (pwspec != NULL && (r = ck_secret_read(pwspec, &pw)) != 0)
+		return ck_errwrap(r, "password %s", pwspec);
+	if ((r = ck_key_load(path, pw, out)) != 0 && strstr(ck_err_detail(), path) == NULL)
+		ck_errwrap(r, "%s", path);
+	ck_secfree(pw);
 	return r;
 }
 

@@ -38,6 +38,11 @@ int ck_cert_text(X509 *x, char **out);
 int ck_cert_is_ca(X509 *x);
 /* Seconds from now until notAfter (negative if expired). */
 int ck_cert_seconds_left(X509 *x, int64_t *secs);
+/* What to send with a leaf issued by a CA whose chain (CA first, root
+ * last) is given: the chain without its final self-signed root, new
+ * references in a new stack (empty for a self-signed CA).  In
+ * lib/pki_chain.c. */
+int ck_chain_to_send(const STACK_OF(X509) *chain, STACK_OF(X509) **out);
 void ck_certs_free(STACK_OF(X509) *sk);
 
 /* --- keys ---------------------------------------------------------------- */
@@ -47,6 +52,9 @@ void ck_certs_free(STACK_OF(X509) *sk);
  * password), CK_E_KEY (not a private key). */
 int ck_key_parse(const char *buf, size_t len, const char *password, EVP_PKEY **out);
 int ck_key_load(const char *path, const char *password, EVP_PKEY **out);
+/* The same with the password read from a ck_secret_read() spec
+ * (file:PATH, fd:N, env:NAME; NULL = none); the detail names path. */
+int ck_key_load_pwspec(const char *path, const char *pwspec, EVP_PKEY **out);
 /* New key: RSA of bits (2048..16384), or EC with bits 256 or 384. */
 int ck_key_generate(enum ck_keytype type, int bits, EVP_PKEY **out);
 /* PKCS#8 PEM; encrypted with AES-256-CBC (PBES2) when password != NULL.

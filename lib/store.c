@@ -339,7 +339,7 @@ store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t o
 	return store_put(st, txn, &info);
 }
 
-/* The built-in stores and their ACLs (4.8). */
+/* The built-in stores and the ACLs VECS gives them. */
 static int
 ensure_builtins(struct ck_store *st, MDB_txn *txn)
 {
@@ -799,7 +799,7 @@ ck_store_access(const struct ck_store_info *info, uint32_t uid, uint32_t want)
 	for (size_t i = 0; i < info->nace; i++)
 		if (info->ace[i].uid == uid || info->ace[i].uid == CK_UID_EVERYONE)
 			have |= info->ace[i].mask;
-	/* VECS compares numerically, so WRITE also grants READ (4.7) */
+	/* VECS compares masks numerically, so WRITE also grants READ */
 	if (have < want)
 		return ck_errf(CK_E_ACCESS, "access to store [%s] denied", info->name);
 	return 0;

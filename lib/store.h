@@ -37,13 +37,15 @@
 #define CK_STORE_TRUSTED_CRLS	"TRUSTED_ROOT_CRLS"
 #define CK_STORE_BACKUP		"BACKUP_STORE"
 #define CK_MACHINE_CERT_ALIAS	"__MACHINE_CERT"
+#define CK_CSR_KEY_ALIAS	"__MACHINE_CSR"	/* in MACHINE_SSL_CERT: the key of the last
+						   certool --gencsr, for a --cert swap */
 
 #define CK_STORE_NAME_MAX	128	/* longest store name at create */
 #define CK_STORE_MAX		1024	/* most stores in one environment */
 #define CK_ALIAS_MAX		500	/* longest alias (LMDB key limit) */
 #define CK_STORE_SCHEMA		2	/* schema version written to meta */
 
-/* Access masks, as VECS defines them; compared numerically (4.7). */
+/* Access masks, as VECS defines them; compared numerically (WRITE > READ). */
 #define CK_ACCESS_READ		0x40000000u
 #define CK_ACCESS_WRITE		0x80000000u
 #define CK_UID_EVERYONE		((uint32_t)-1)

@@ -1,5 +1,5 @@
 /*
- * store_entry.c: building validated VECS entries from PEM input (4.1, 4.2),
+ * store_entry.c: building validated VECS entries from PEM input,
  * shared by `vecs entry create` and svcctl's machine-certificate swap.
  */
 #include "config.h"
@@ -50,7 +50,7 @@ ck_entry_build(const char *cert, size_t cert_len, const char *key, size_t key_le
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return CK_E_NOMEM;
 	if (cert == NULL) {
-		/* a secret: stored raw, as given (4.1) */
+		/* a secret: stored raw, as given (VECS does not parse secrets) */
 		e->type = CK_ENTRY_SECRET_KEY;
 		if ((r = set_alias(e, alias, NULL)) != 0)
 			goto out;

@@ -1,9 +1,10 @@
 /*
- * swap.h: the machine-certificate swap as one operation, and its journal.
+ * swap.h: the machine-certificate swap as one operation.
  *
- * ck_swap_prepare() obtains the new certificate (files, VMCA-issued from a
- * certool.cfg, or a VMCA renewal of the current one) and validates it
- * without changing anything.  ck_swap_run() then journals and performs:
+ * ck_swap_prepare() (lib/swap_prepare.c) obtains the new certificate
+ * (files, VMCA-issued from a certool.cfg, or a VMCA renewal of the current
+ * one) and validates it without changing anything.  ck_swap_run()
+ * (lib/swap.c) then journals and performs:
  *
  *   plan     stage new and old entries in the journal directory
  *   stop     stop every service
@@ -14,8 +15,8 @@
  *   start    start every automatic service
  *   verify   every service ready, every tls_endpoint serves the new cert
  *
- * The journal (ck_path(CK_PATH_JOURNAL)/swap.journal) is rewritten
- * atomically and fsynced before each phase starts.  On failure the
+ * The journal (lib/journal.h) is rewritten atomically and fsynced before
+ * each phase starts.  On failure the
  * previous entry is restored the same way (rollback phases), services are
  * restarted and the old certificate is verified.  A run killed at any
  * point leaves the journal: ck_swap_resume() finishes the swap,
@@ -37,8 +38,6 @@
 #include <stdint.h>
 
 #include "registry.h"
-
-#define CK_CSR_KEY_ALIAS "__MACHINE_CSR"	/* key kept by the CSR step */
 
 struct ck_swap_req {
 	const char *store;		/* NULL = MACHINE_SSL_CERT */
@@ -92,41 +91,5 @@ const char *ck_swap_new_thumbprint(const struct ck_swap *sw);
 int ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back);
 int ck_swap_resume(struct ck_registry *reg, ck_swap_notify notify, void *u, int *rolled_back);
 int ck_swap_rollback(struct ck_registry *reg, ck_swap_notify notify, void *u);
-
-/* The node's FQDN: CERTKIT_FQDN, else gethostname() canonicalised. */
-int ck_node_fqdn(char **out);
-
-/* --- journal (lib/journal.c) ------------------------------------------- */
-
-struct ck_journal {
-	char *op;		/* "replace" */
-	char *phase;		/* plan stop core swap publish start verify,
-				   rollback-stop rollback-swap ... */
-	char *store, *alias;
-	char *old_sha1, *new_sha1;
-	char *old_sha256, *new_sha256;
-	char *reason;		/* why a rollback began, or NULL */
-	int old_type, new_type;
-	int64_t started;
-	long pid;
-};
-
-/* Atomically (temp + fsync + rename + dir fsync) write the journal. */
-int ck_journal_write(const struct ck_journal *j);
-/* Read it; CK_E_NOENT if there is none, CK_E_FORMAT if damaged. */
-int ck_journal_read(struct ck_journal **out);
-/* Remove the journal first, then the staged files. */
-int ck_journal_remove(void);
-void ck_journal_free(struct ck_journal *j);
-/* Keep / fetch a file next to the journal (new.pem, old.key, ...);
- * mode 0600 for keys.  Fetch gives secure memory when secret. */
-int ck_journal_stage(const char *name, const void *data, size_t len, int secret);
-int ck_journal_staged(const char *name, char **data, size_t *len, int secret);
-/* ck_errf(r, "<fmt>: <current detail>"): prefix the detail already
- * recorded (ck_errf cannot take ck_err_detail() as an argument: same
- * buffer). */
-int ck_errwrap(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Parse a journal text (unit tests). */
-int ck_journal_parse(const char *name, const char *buf, size_t len, struct ck_journal **out);
 
 #endif

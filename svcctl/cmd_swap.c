@@ -11,6 +11,7 @@
 #include "err.h"
 #include "log.h"
 #include "paths.h"
+#include "journal.h"
 #include "swap.h"
 #include "svcctl.h"
 

@@ -114,6 +114,70 @@ build_failed(struct vctx *ctx, int r, int have_alias)
 	}
 }
 
+/* What the entry as built may surprise its user with. */
+static void
+entry_warnings(const char *store, const struct ck_entry *e, int have_pw)
+{
+	if (e->type == CK_ENTRY_SECRET_KEY && strstr(e->key, "-----BEGIN") != NULL &&
+	    strstr(e->key, "PRIVATE KEY-----") != NULL)
+		fprintf(stderr, "Warning: The key for alias [%s] was given without --cert and is "
+		    "stored as a Secret Key (raw bytes), not as a private key \n", e->alias);
+	if (e->type == CK_ENTRY_SECRET_KEY && have_pw)
+		fprintf(stderr, "Warning: --password does not apply to a Secret Key; "
+		    "the secret is stored as given \n");
+	if ((e->type == CK_ENTRY_PRIVATE_KEY || e->type == CK_ENTRY_ENCRYPTED_KEY) && e->ncerts > 1)
+		fprintf(stderr, "Warning: The certificate for alias [%s] is a chain of %d "
+		    "certificates; consumers that expect a leaf may fail (--leaf-only keeps the "
+		    "first) \n", e->alias, e->ncerts);
+	if (e->type == CK_ENTRY_ENCRYPTED_KEY && ck_strcaseeq(store, CK_STORE_MACHINE_SSL) &&
+	    ck_strcaseeq(e->alias, CK_MACHINE_CERT_ALIAS))
+		fprintf(stderr, "Warning: With a password the key of [%s] is stored encrypted, "
+		    "which services cannot load: it will not be published as machine-ssl.key \n",
+		    e->alias);
+}
+
+/* Add e to store, or replace it there (the old one to backup) if backup. */
+static int
+entry_store(struct vctx *ctx, const char *store, const struct ck_entry *e, const char *backup)
+{
+	struct ck_entry *old = NULL;
+	int r, missing;
+
+	if ((r = vecs_open(ctx)) != 0 ||
+	    (r = vecs_check_access(ctx, store, CK_ACCESS_WRITE, &missing)) != 0)
+		return r;
+	if (missing) {
+		fprintf(stderr, "Error: Failed to open the store.\n");
+		return vfail(W_OBJECT_NOT_FOUND);
+	}
+	if (backup != NULL) {
+		if (ck_store_entry_get(ctx->st, store, e->alias, &old) != 0)
+			old = NULL;
+		r = ck_store_entry_replace(ctx->st, store, e, backup);
+	} else {
+		r = ck_store_entry_add(ctx->st, store, e);
+	}
+	if (r == CK_E_EXIST) {
+		fprintf(stderr, "Error: An entry with alias [%s] already exists in store [%s] "
+		    "(aliases are case-insensitive; --replace replaces it) \n", e->alias, store);
+		r = vfail(W_ALREADY_EXISTS);
+	} else if (r == CK_E_NOENT) {
+		fprintf(stderr, "Error: Failed to open the store.\n");
+		r = vfail(W_OBJECT_NOT_FOUND);
+	} else if (r != 0) {
+		fprintf(stderr, "Error: Failed to add alias [%s] to store [%s]; the store is "
+		    "unchanged \n", e->alias, store);
+		r = vfail_ck(vecs_code(r), r);
+	} else if (old != NULL) {
+		printf("Entry with alias [%s] in store [%s] was replaced successfully; the previous "
+		    "entry is in store [%s] as [bkp_%s] \n", e->alias, store, backup, old->alias);
+	} else {
+		printf("Entry with alias [%s] in store [%s] was created successfully \n", e->alias, store);
+	}
+	ck_entry_free(old);
+	return r;
+}
+
 int
 cmd_entry_create(struct vctx *ctx)
 {
@@ -122,8 +186,8 @@ cmd_entry_create(struct vctx *ctx)
 	int replace = strcmp(ctx->cmd->verb, "replace") == 0 || ctx->set[O_REPLACE];
 	char *cbuf = NULL, *kbuf = NULL, *pw = NULL;
 	size_t clen = 0, klen = 0;
-	struct ck_entry *e = NULL, *old = NULL;
-	int r, flags = 0, missing;
+	struct ck_entry *e = NULL;
+	int r, flags = 0;
 
 	if (store == NULL || *store == '\0') {
 		fprintf(stderr, "Error: The store name [%s] is invalid \n", store ? store : "");
@@ -143,7 +207,7 @@ cmd_entry_create(struct vctx *ctx)
 		goto out;
 	if (ctx->set[O_KEY] && (r = read_input(ctx->val[O_KEY], 1, &kbuf, &klen)) != 0)
 		goto out;
-	/* an empty file counts as not given (4.1) */
+	/* an empty file counts as not given, as in vecs-cli */
 	if (clen == 0 && klen == 0) {
 		fprintf(stderr, "Error: A certificate or a key must be specified. \n");
 		r = vsyntax(ctx->cmd, NULL);
@@ -166,64 +230,12 @@ cmd_entry_create(struct vctx *ctx)
 		r = build_failed(ctx, r, alias != NULL && *alias != '\0');
 		goto out;
 	}
-	if (e->type == CK_ENTRY_SECRET_KEY && strstr(e->key, "-----BEGIN") != NULL &&
-	    strstr(e->key, "PRIVATE KEY-----") != NULL)
-		fprintf(stderr, "Warning: The key for alias [%s] was given without --cert and is "
-		    "stored as a Secret Key (raw bytes), not as a private key \n", e->alias);
-	if (e->type == CK_ENTRY_SECRET_KEY && pw != NULL)
-		fprintf(stderr, "Warning: --password does not apply to a Secret Key; "
-		    "the secret is stored as given \n");
-	if ((e->type == CK_ENTRY_PRIVATE_KEY || e->type == CK_ENTRY_ENCRYPTED_KEY) && e->ncerts > 1)
-		fprintf(stderr, "Warning: The certificate for alias [%s] is a chain of %d "
-		    "certificates; consumers that expect a leaf may fail (--leaf-only keeps the "
-		    "first) \n", e->alias, e->ncerts);
-	if (e->type == CK_ENTRY_ENCRYPTED_KEY && ck_strcaseeq(store, CK_STORE_MACHINE_SSL) &&
-	    ck_strcaseeq(e->alias, CK_MACHINE_CERT_ALIAS))
-		fprintf(stderr, "Warning: With a password the key of [%s] is stored encrypted, "
-		    "which services cannot load: it will not be published as machine-ssl.key \n",
-		    e->alias);
-	if ((r = vecs_open(ctx)) != 0)
+	entry_warnings(store, e, pw != NULL);
+	if ((r = entry_store(ctx, store, e, replace ? backup : NULL)) != 0)
 		goto out;
-	if ((r = vecs_check_access(ctx, store, CK_ACCESS_WRITE, &missing)) != 0)
-		goto out;
-	if (missing) {
-		fprintf(stderr, "Error: Failed to open the store.\n");
-		r = vfail(W_OBJECT_NOT_FOUND);
-		goto out;
-	}
-	if (replace) {
-		if (ck_store_entry_get(ctx->st, store, e->alias, &old) != 0)
-			old = NULL;
-		r = ck_store_entry_replace(ctx->st, store, e, backup);
-	} else {
-		r = ck_store_entry_add(ctx->st, store, e);
-	}
-	if (r == CK_E_EXIST) {
-		fprintf(stderr, "Error: An entry with alias [%s] already exists in store [%s] "
-		    "(aliases are case-insensitive; --replace replaces it) \n", e->alias, store);
-		r = vfail(W_ALREADY_EXISTS);
-		goto out;
-	}
-	if (r == CK_E_NOENT) {
-		fprintf(stderr, "Error: Failed to open the store.\n");
-		r = vfail(W_OBJECT_NOT_FOUND);
-		goto out;
-	}
-	if (r != 0) {
-		fprintf(stderr, "Error: Failed to add alias [%s] to store [%s]; the store is "
-		    "unchanged \n", e->alias, store);
-		r = vfail_ck(vecs_code(r), r);
-		goto out;
-	}
-	if (old != NULL)
-		printf("Entry with alias [%s] in store [%s] was replaced successfully; the previous "
-		    "entry is in store [%s] as [bkp_%s] \n", e->alias, store, backup, old->alias);
-	else
-		printf("Entry with alias [%s] in store [%s] was created successfully \n", e->alias, store);
 	vecs_autopublish(ctx->st, store);
 	r = 0;
 out:
-	ck_entry_free(old);
 	ck_entry_free(e);
 	free(cbuf);
 	ck_secfree(kbuf);
@@ -350,7 +362,7 @@ print_entry(const struct ck_entry *e, void *arg)
 	return 0;
 }
 
-/* A store the caller may not read is skipped, and said so (4.7: READ). */
+/* A store the caller may not read is skipped, and said so (it needs the READ right). */
 static int
 expiring_store(const struct ck_store_info *info, void *arg)
 {

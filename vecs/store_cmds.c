@@ -100,7 +100,7 @@ cmd_store_list(struct vctx *ctx)
 	return 0;
 }
 
-/* Only the owner or root may delete a store or manage its ACL (4.7). */
+/* Only the owner or root may delete a store or manage its ACL. */
 static int
 owner_or_root(const struct vctx *ctx, const struct ck_store_info *info)
 {

@@ -10,7 +10,7 @@
 #include "fileio.h"
 #include "paths.h"
 #include "secmem.h"
-#include "swap.h"
+#include "journal.h"
 #include "suites.h"
 
 static char *root;

@@ -1,0 +1,47 @@
+/*
+ * swap_int.h: what the two halves of the swap share, private to them:
+ * lib/swap_prepare.c (obtain and validate the new entry, describe the
+ * plan) and lib/swap.c (journal and run the phases).  Nothing else
+ * includes this header.
+ */
+#ifndef CK_SWAP_INT_H
+#define CK_SWAP_INT_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "store.h"
+#include "swap.h"
+
+#define CK_SWAP_HEX_MAX (2 * EVP_MAX_MD_SIZE + 1)
+
+/* A prepared swap: the validated new entry and the one it replaces. */
+struct ck_swap {
+	char *store, *alias;
+	struct ck_entry *old;
+	struct ck_entry *new;
+	char *root_pem;			/* --root-cert, or NULL */
+	size_t root_len;
+	char old_sha1[CK_SWAP_HEX_MAX], new_sha1[CK_SWAP_HEX_MAX];
+	char old_sha256[CK_SWAP_HEX_MAX], new_sha256[CK_SWAP_HEX_MAX];
+	ck_swap_notify notify;
+	void *u;
+};
+
+/* printf to notify (which may be NULL). */
+void ck_swap_note(ck_swap_notify fn, void *u, enum ck_swap_note k, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The first certificate of an entry. */
+int ck_swap_leaf(const struct ck_entry *e, X509 **leaf);
+/* SHA-1 and SHA-256 hex of an entry's leaf (CK_SWAP_HEX_MAX each). */
+int ck_swap_digests(const struct ck_entry *e, char *sha1, char *sha256);
+/* 1 for MACHINE_SSL_CERT/__MACHINE_CERT: the entry whose swap publishes
+ * machine-ssl.crt/.key and whose tls_endpoints are verified. */
+int ck_swap_is_machine_cert(const char *store, const char *alias);
+/* "machine-ssl.crt/.key in DIR", "the trusted roots in DIR", or both,
+ * for the plan and the phase announcements; 0 if nothing is published. */
+int ck_swap_publish_phrase(int ssl, int roots, char *buf, size_t sz);
+/* " a b c": the core services in start order, or " (none)"; how many. */
+size_t ck_swap_core_names(const struct ck_registry *reg, char *buf, size_t sz);
+
+#endif

@@ -1,0 +1,568 @@
+/*
+ * swap_prepare.c: the first half of a swap, which changes nothing: obtain
+ * the new certificate (files, VMCA-issued from a certool.cfg, or a VMCA
+ * renewal of the current one), validate it against the node and the
+ * store, build the new entry, and describe the plan.  lib/swap.c runs it.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+#include "cfg.h"
+#include "err.h"
+#include "paths.h"
+#include "pki.h"
+#include "secmem.h"
+#include "store.h"
+#include "swap.h"
+#include "swap_int.h"
+#include "util.h"
+
+#define WARN_DAYS 30
+
+/* What a source gives: the new leaf, its key, the chain to send with it,
+ * and --root-cert's roots. */
+struct source {
+	X509 *leaf;
+	EVP_PKEY *key;
+	STACK_OF(X509) *chain, *roots;
+};
+
+void
+ck_swap_note(ck_swap_notify fn, void *u, enum ck_swap_note k, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[2048];
+
+	if (fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fn(u, k, buf);
+}
+
+int
+ck_swap_leaf(const struct ck_entry *e, X509 **leaf)
+{
+	STACK_OF(X509) *sk = NULL;
+	int r;
+
+	*leaf = NULL;
+	if (e->cert_pem == NULL || e->cert_len == 0)
+		return ck_errf(CK_E_CERT, "entry %s has no certificate", e->alias);
+	if ((r = ck_certs_parse(e->cert_pem, e->cert_len, &sk)) != 0)
+		return r;
+	*leaf = sk_X509_shift(sk);
+	ck_certs_free(sk);
+	return 0;
+}
+
+int
+ck_swap_digests(const struct ck_entry *e, char *sha1, char *sha256)
+{
+	X509 *x = NULL;
+	int r;
+
+	if ((r = ck_swap_leaf(e, &x)) != 0)
+		return r;
+	if ((r = ck_cert_digest_hex(x, EVP_sha1(), sha1)) == 0)
+		r = ck_cert_digest_hex(x, EVP_sha256(), sha256);
+	X509_free(x);
+	return r;
+}
+
+int
+ck_swap_is_machine_cert(const char *store, const char *alias)
+{
+	return ck_strcaseeq(store, CK_STORE_MACHINE_SSL) && ck_strcaseeq(alias, CK_MACHINE_CERT_ALIAS);
+}
+
+int
+ck_swap_publish_phrase(int ssl, int roots, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s%s%s%s", ssl ? "machine-ssl.crt/.key in " : "",
+	    ssl ? ck_path(CK_PATH_MACHINE_SSL) : "",
+	    !roots ? "" : ssl ? " and the trusted roots in " : "the trusted roots in ",
+	    !roots ? "" : ck_path(CK_PATH_CAPATH));
+	return ssl || roots;
+}
+
+size_t
+ck_swap_core_names(const struct ck_registry *reg, char *buf, size_t sz)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < reg->n; k++) {
+		const struct ck_service *s = &reg->svc[reg->order[k]];
+		if (s->core) {
+			strncat(buf, " ", sz - strlen(buf) - 1);
+			strncat(buf, s->name, sz - strlen(buf) - 1);
+			n++;
+		}
+	}
+	if (n == 0)
+		snprintf(buf, sz, " (none)");
+	return n;
+}
+
+/* --- validating ------------------------------------------------------------ */
+
+static int
+collect_roots(const struct ck_entry *e, void *arg)
+{
+	X509_STORE *xs = arg;
+	STACK_OF(X509) *sk = NULL;
+
+	if (e->cert_pem == NULL || e->cert_len == 0 || e->type == CK_ENTRY_CRL)
+		return 0;
+	if (ck_certs_parse(e->cert_pem, e->cert_len, &sk) != 0)
+		return 0;	/* a damaged trusted entry trusts nothing */
+	for (int i = 0; i < sk_X509_num(sk); i++)
+		X509_STORE_add_cert(xs, sk_X509_value(sk, i));
+	ck_certs_free(sk);
+	return 0;
+}
+
+/* The leaf verifies through chain to TRUSTED_ROOTS or a --root-cert root. */
+static int
+verify_chain(struct ck_store *st, const struct source *src, const char **what)
+{
+	X509_STORE *xs = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	int r, err;
+
+	*what = "TRUSTED_ROOTS";
+	if ((xs = X509_STORE_new()) == NULL || (ctx = X509_STORE_CTX_new()) == NULL) {
+		r = ck_errssl(CK_E_NOMEM, "X509_STORE_new");
+		goto out;
+	}
+	if ((r = ck_store_entry_iter(st, CK_STORE_TRUSTED_ROOTS, collect_roots, xs)) != 0 &&
+	    r != CK_E_NOENT)
+		goto out;
+	for (int i = 0; src->roots != NULL && i < sk_X509_num(src->roots); i++) {
+		X509_STORE_add_cert(xs, sk_X509_value(src->roots, i));
+		*what = "TRUSTED_ROOTS or --root-cert";
+	}
+	if (!X509_STORE_CTX_init(ctx, xs, src->leaf, src->chain)) {
+		r = ck_errssl(CK_E_CRYPTO, "X509_STORE_CTX_init");
+		goto out;
+	}
+	X509_STORE_CTX_set_time(ctx, 0, (time_t)ck_now());
+	ERR_clear_error();
+	if (X509_verify_cert(ctx) != 1) {
+		err = X509_STORE_CTX_get_error(ctx);
+		r = ck_errf(CK_E_VERIFY, "the chain does not verify to %s: %s (depth %d); add the "
+		    "issuing root with --root-cert or vecs entry create --store TRUSTED_ROOTS",
+		    *what, X509_verify_cert_error_string(err), X509_STORE_CTX_get_error_depth(ctx));
+		goto out;
+	}
+	r = 0;
+out:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(xs);
+	ERR_clear_error();
+	return r;
+}
+
+static void
+san_list(X509 *x, char *buf, size_t sz)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+
+	buf[0] = '\0';
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type == GEN_DNS) {
+			size_t l = strlen(buf);
+			snprintf(buf + l, sz - l, "%s%.*s", l ? ", " : "",
+			    ASN1_STRING_length(g->d.dNSName), (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	if (buf[0] == '\0')
+		snprintf(buf, sz, "no DNS names");
+}
+
+/* Valid now, and a warning when it expires within WARN_DAYS. */
+static int
+check_validity(const struct ck_swap *sw, X509 *leaf)
+{
+	time_t now = (time_t)ck_now();
+	ASN1_TIME *t;
+	int days = 0, secs = 0;
+
+	if (X509_cmp_time(X509_get0_notBefore(leaf), &now) > 0)
+		return ck_errf(CK_E_EXPIRED, "the certificate is not valid yet (notBefore is in the future)");
+	if (X509_cmp_time(X509_get0_notAfter(leaf), &now) <= 0)
+		return ck_errf(CK_E_EXPIRED, "the certificate has expired");
+	t = ASN1_TIME_set(NULL, now);
+	if (t == NULL || !ASN1_TIME_diff(&days, &secs, t, X509_get0_notAfter(leaf))) {
+		ASN1_TIME_free(t);
+		return ck_errssl(CK_E_CERT, "cannot read the certificate's notAfter");
+	}
+	ASN1_TIME_free(t);
+	if (days < WARN_DAYS)
+		ck_swap_note(sw->notify, sw->u, CK_NOTE_WARN, "warning: the certificate expires in %d "
+		    "days (less than %d)", days, WARN_DAYS);
+	else
+		ck_swap_note(sw->notify, sw->u, CK_NOTE_INFO, "ok: valid now, %d days left", days);
+	return 0;
+}
+
+/* Every check, in order, each result reported. */
+static int
+validate(struct ck_swap *sw, struct ck_store *st, const struct source *src, const char *fqdn)
+{
+	ck_swap_notify n = sw->notify;
+	void *u = sw->u;
+	char sans[1024];
+	const char *what;
+	int r;
+
+	if ((r = ck_cert_key_match(src->leaf, src->key)) != 0)
+		return ck_errf(CK_E_KEY_MISMATCH, "the private key does not match the certificate");
+	ck_swap_note(n, u, CK_NOTE_INFO, "ok: the private key matches the certificate");
+	if ((r = check_validity(sw, src->leaf)) != 0)
+		return r;
+	if (ck_cert_is_ca(src->leaf))
+		return ck_errf(CK_E_INVAL, "the certificate is a CA certificate; a machine "
+		    "certificate must be an end-entity certificate");
+	ck_swap_note(n, u, CK_NOTE_INFO, "ok: not a CA certificate");
+	san_list(src->leaf, sans, sizeof(sans));
+	/* the FQDN itself must be there: services and peers that pin the
+	 * node's name do not all accept a wildcard for it */
+	if (X509_check_host(src->leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+	    X509_CHECK_FLAG_NO_WILDCARDS, NULL) != 1)
+		return ck_errf(CK_E_SAN, "the SubjectAltName does not hold the node FQDN '%s' (it has: %s)%s; "
+		    "issue the certificate with DNS Name=%s, or give --fqdn", fqdn, sans,
+		    X509_check_host(src->leaf, fqdn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1 ?
+		    "; a wildcard that matches it does not count" : "", fqdn);
+	ck_swap_note(n, u, CK_NOTE_INFO, "ok: the SubjectAltName holds the node FQDN %s", fqdn);
+	if ((r = verify_chain(st, src, &what)) != 0)
+		return r;
+	ck_swap_note(n, u, CK_NOTE_INFO, "ok: the chain verifies to %s", what);
+	if (strcmp(sw->old_sha1, sw->new_sha1) == 0)
+		return ck_errf(CK_E_EXIST, "the new certificate is the current one (thumbprint %s)",
+		    sw->new_sha1);
+	ck_swap_note(n, u, CK_NOTE_INFO, "ok: new thumbprint %s (current %s)", sw->new_sha1, sw->old_sha1);
+	return 0;
+}
+
+/* --- the sources ------------------------------------------------------------ */
+
+/* Name path in the error unless the detail already does. */
+static int
+wrap_path(int r, const char *path)
+{
+	if (strstr(ck_err_detail(), path) != NULL)
+		return r;
+	return ck_errwrap(r, "%s", path);
+}
+
+/* The key certool --gencsr kept in the store, for a --cert without --key. */
+static int
+csr_key(const struct ck_swap *sw, struct ck_store *st, EVP_PKEY **key)
+{
+	struct ck_entry *csr = NULL;
+	int r;
+
+	r = ck_store_entry_get(st, sw->store, CK_CSR_KEY_ALIAS, &csr);
+	if (r == CK_E_NOENT || (r == 0 && csr->key_len == 0)) {
+		r = ck_errf(CK_E_NOENT, "no --key given and no key of an earlier CSR "
+		    "(entry %s in store %s)", CK_CSR_KEY_ALIAS, sw->store);
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if ((r = ck_key_parse(csr->key, csr->key_len, NULL, key)) != 0) {
+		r = ck_errwrap(r, "the CSR key %s/%s", sw->store, CK_CSR_KEY_ALIAS);
+		goto out;
+	}
+	ck_swap_note(sw->notify, sw->u, CK_NOTE_INFO, "key: the key of the earlier CSR (%s/%s)",
+	    sw->store, CK_CSR_KEY_ALIAS);
+out:
+	ck_entry_free(csr);
+	return r;
+}
+
+/* --cert [--chain] [--root-cert] [--key [--key-password]] */
+static int
+source_files(const struct ck_swap *sw, struct ck_store *st, const struct ck_swap_req *req,
+    struct source *src)
+{
+	STACK_OF(X509) *sk = NULL;
+	int r;
+
+	ck_swap_note(sw->notify, sw->u, CK_NOTE_INFO, "source: %s", req->cert_path);
+	if ((r = ck_certs_load(req->cert_path, &sk)) != 0)
+		return wrap_path(r, req->cert_path);
+	src->leaf = sk_X509_shift(sk);
+	src->chain = sk;
+	if (req->chain_path != NULL) {
+		if ((r = ck_certs_load(req->chain_path, &sk)) != 0)
+			return wrap_path(r, req->chain_path);
+		while (sk_X509_num(sk) > 0)
+			sk_X509_push(src->chain, sk_X509_shift(sk));
+		ck_certs_free(sk);
+	}
+	if (req->root_path != NULL && (r = ck_certs_load(req->root_path, &src->roots)) != 0)
+		return wrap_path(r, req->root_path);
+	if (req->key_path != NULL)
+		return ck_key_load_pwspec(req->key_path, req->key_password, &src->key);
+	return csr_key(sw, st, &src->key);
+}
+
+/*
+ * --renew or --vmca-config: the VMCA issues the new certificate.  A dry
+ * run or a failed validation must not leave it in the VMCA index: the swap
+ * phase records it (lib/swap.c, record_new).
+ */
+static int
+source_vmca(const struct ck_swap *sw, const struct ck_swap_req *req, struct source *src)
+{
+	struct ck_ca *ca = NULL;
+	struct ck_cfg *cfg = NULL;
+	X509 *oldleaf = NULL;
+	struct ck_sign_opts so;
+	int r;
+
+	memset(&so, 0, sizeof(so));
+	so.days = req->days;
+	so.flags = CK_SIGN_NO_RECORD;
+	if ((r = ck_ca_open(NULL, &ca)) != 0)
+		goto out;
+	if (!ck_ca_has_root(ca)) {
+		r = ck_errf(CK_E_CA_MISSING, "the VMCA in %s has no root; create one with "
+		    "certool --selfca", ck_path(CK_PATH_VMCA));
+		goto out;
+	}
+	if (req->renew) {
+		ck_swap_note(sw->notify, sw->u, CK_NOTE_INFO, "source: VMCA renewal of the current certificate");
+		if ((r = ck_swap_leaf(sw->old, &oldleaf)) != 0)
+			goto out;
+		if (sw->old->key == NULL ||
+		    (r = ck_key_parse(sw->old->key, sw->old->key_len, NULL, &src->key)) != 0) {
+			r = ck_errf(sw->old->key ? r : CK_E_NOENT, "the current entry's key cannot be "
+			    "used for a renewal");
+			goto out;
+		}
+		r = ck_ca_renew(ca, oldleaf, src->key, req->days, so.flags, &src->leaf, NULL);
+	} else {
+		ck_swap_note(sw->notify, sw->u, CK_NOTE_INFO, "source: VMCA, from %s", req->vmca_config);
+		if ((r = ck_cfg_load(req->vmca_config, &cfg)) != 0)
+			goto out;
+		if (req->key_path != NULL)
+			r = ck_key_load_pwspec(req->key_path, req->key_password, &src->key);
+		else
+			r = ck_key_generate(CK_KEY_RSA, 3072, &src->key);
+		if (r == 0)
+			r = ck_ca_sign_config(ca, cfg, src->key, &so, &src->leaf, NULL);
+	}
+	if (r == 0)
+		r = ck_chain_to_send(ck_ca_chain(ca), &src->chain);
+out:
+	X509_free(oldleaf);
+	ck_cfg_free(cfg);
+	ck_ca_close(ca);
+	return r;
+}
+
+static void
+source_free(struct source *src)
+{
+	EVP_PKEY_free(src->key);
+	X509_free(src->leaf);
+	ck_certs_free(src->chain);
+	ck_certs_free(src->roots);
+}
+
+/* --- preparing --------------------------------------------------------------- */
+
+static int
+check_req(const struct ck_swap_req *req)
+{
+	int nsrc = (req->cert_path != NULL) + (req->vmca_config != NULL) + (req->renew != 0);
+
+	if (nsrc != 1)
+		return ck_errf(CK_E_INVAL, "give exactly one of --cert, --vmca-config and --renew");
+	if (req->days != 0 && req->cert_path != NULL)
+		return ck_errf(CK_E_INVAL, "--days goes with --renew or --vmca-config");
+	if (req->days < 0 || req->days > CK_CA_RENEW_MAX_DAYS)
+		return ck_errf(CK_E_INVAL, "--days %d is outside 1..%d", req->days, CK_CA_RENEW_MAX_DAYS);
+	if ((req->chain_path || req->root_path) && req->cert_path == NULL)
+		return ck_errf(CK_E_INVAL, "--chain and --root-cert go with --cert");
+	if (req->renew && req->key_path)
+		return ck_errf(CK_E_INVAL, "--renew keeps the current key; do not give --key");
+	return 0;
+}
+
+/* The swap's names, its FQDN, and the current entry with its digests. */
+static int
+load_current(struct ck_swap *sw, const struct ck_swap_req *req, struct ck_store **st, char **fqdn)
+{
+	int r;
+
+	if ((sw->store = strdup(req->store ? req->store : CK_STORE_MACHINE_SSL)) == NULL ||
+	    (sw->alias = strdup(req->alias ? req->alias : CK_MACHINE_CERT_ALIAS)) == NULL)
+		return ck_errf(CK_E_NOMEM, "out of memory");
+	if (req->fqdn != NULL) {
+		if ((*fqdn = strdup(req->fqdn)) == NULL)
+			return ck_errf(CK_E_NOMEM, "out of memory");
+	} else if ((r = ck_node_fqdn(fqdn)) != 0)
+		return r;
+	if ((r = ck_store_open(NULL, CK_STORE_RDONLY, st)) != 0)
+		return ck_errwrap(r, "open the certificate store %s", ck_path(CK_PATH_VECS));
+	if ((r = ck_store_entry_get(*st, sw->store, sw->alias, &sw->old)) != 0)
+		return ck_errwrap(r, "no current entry %s in store %s to replace (create it with vecs "
+		    "entry create)", sw->alias, sw->store);
+	return ck_swap_digests(sw->old, sw->old_sha1, sw->old_sha256);
+}
+
+/* The new entry: leaf + chain without roots, key as unencrypted PKCS#8. */
+static int
+build_entry(struct ck_swap *sw, const struct source *src)
+{
+	STACK_OF(X509) *all = NULL;
+	char *certpem = NULL, *keypem = NULL;
+	size_t certlen = 0, keylen = 0;
+	int r;
+
+	if ((all = sk_X509_new_null()) == NULL || !X509_up_ref(src->leaf) ||
+	    !sk_X509_push(all, src->leaf)) {
+		r = ck_errf(CK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < sk_X509_num(src->chain); i++) {
+		X509 *c = sk_X509_value(src->chain, i);
+		if (X509_check_issued(c, c) == X509_V_OK)
+			continue;	/* roots live in TRUSTED_ROOTS, not in the entry */
+		X509_up_ref(c);
+		sk_X509_push(all, c);
+	}
+	if ((r = ck_certs_to_pem(all, &certpem, &certlen)) != 0 ||
+	    (r = ck_key_to_pem(src->key, NULL, &keypem, &keylen)) != 0)
+		goto out;
+	/* no password: services cannot load an Encrypted Private Key, so the
+	 * new entry never is one (an encrypted --key was decrypted above, or
+	 * refused without --key-password) and the publish phase never skips it */
+	if ((r = ck_entry_build(certpem, certlen, keypem, keylen, sw->alias, NULL, 0, &sw->new)) != 0)
+		goto out;
+	if (src->roots != NULL && sk_X509_num(src->roots) > 0)
+		r = ck_certs_to_pem(src->roots, &sw->root_pem, &sw->root_len);
+out:
+	if (keypem != NULL)
+		ck_secfree(keypem);
+	free(certpem);
+	ck_certs_free(all);
+	return r;
+}
+
+int
+ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
+    struct ck_swap **out)
+{
+	struct ck_swap *sw = NULL;
+	struct ck_store *st = NULL;
+	struct source src;
+	char *fqdn = NULL;
+	int r;
+
+	*out = NULL;
+	memset(&src, 0, sizeof(src));
+	if ((r = check_req(req)) != 0)
+		return r;
+	if ((sw = calloc(1, sizeof(*sw))) == NULL)
+		return ck_errf(CK_E_NOMEM, "out of memory");
+	sw->notify = notify;
+	sw->u = u;
+	if ((r = load_current(sw, req, &st, &fqdn)) != 0)
+		goto out;
+	r = req->cert_path != NULL ? source_files(sw, st, req, &src) : source_vmca(sw, req, &src);
+	if (r != 0)
+		goto out;
+	if (src.leaf == NULL) {
+		r = ck_errf(CK_E_CERT, "no certificate");
+		goto out;
+	}
+	if ((r = ck_cert_digest_hex(src.leaf, EVP_sha1(), sw->new_sha1)) != 0 ||
+	    (r = ck_cert_digest_hex(src.leaf, EVP_sha256(), sw->new_sha256)) != 0)
+		goto out;
+	ck_swap_note(notify, u, CK_NOTE_INFO, "validating the new certificate for %s/%s", sw->store,
+	    sw->alias);
+	if ((r = validate(sw, st, &src, fqdn)) != 0 || (r = build_entry(sw, &src)) != 0)
+		goto out;
+	*out = sw;
+	sw = NULL;
+	r = 0;
+out:
+	source_free(&src);
+	ck_store_close(st);
+	free(fqdn);
+	ck_swap_free(sw);
+	return r;
+}
+
+void
+ck_swap_free(struct ck_swap *sw)
+{
+	if (sw == NULL)
+		return;
+	ck_entry_free(sw->old);
+	ck_entry_free(sw->new);
+	free(sw->root_pem);
+	free(sw->store);
+	free(sw->alias);
+	free(sw);
+}
+
+const char *
+ck_swap_old_thumbprint(const struct ck_swap *sw)
+{
+	return sw->old_sha1;
+}
+
+const char *
+ck_swap_new_thumbprint(const struct ck_swap *sw)
+{
+	return sw->new_sha1;
+}
+
+void
+ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
+{
+	char core[512], tls[1024] = "", what[1024];
+	int ssl = ck_swap_is_machine_cert(sw->store, sw->alias);
+	ck_swap_notify n = sw->notify;
+
+	ck_swap_core_names(reg, core, sizeof(core));
+	for (size_t k = 0; k < reg->n; k++) {
+		const struct ck_service *s = &reg->svc[reg->order[k]];
+		size_t l = strlen(tls);
+		if (s->tls_host != NULL && !s->manual)
+			snprintf(tls + l, sizeof(tls) - l, " %s:%d (%s)", s->tls_host, s->tls_port, s->name);
+	}
+	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 1. journal in %s", ck_path(CK_PATH_JOURNAL));
+	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 2. stop all %zu services", reg->n);
+	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 3. start the core services:%s", core);
+	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 4. replace %s/%s %s -> %s, the old entry to %s%s",
+	    sw->store, sw->alias, sw->old_sha1, sw->new_sha1, CK_STORE_BACKUP,
+	    sw->root_pem ? ", and add --root-cert to TRUSTED_ROOTS" : "");
+	if (ck_swap_publish_phrase(ssl, sw->root_pem != NULL, what, sizeof(what)))
+		ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 5. publish %s", what);
+	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 6. start all automatic services");
+	if (ssl)
+		ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 7. verify every service is ready and the new "
+		    "certificate is served on:%s", tls[0] ? tls : " (no tls_endpoint registered)");
+	else
+		ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 7. verify every service is ready");
+}
