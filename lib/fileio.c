@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sys/file.h>
 
 #include "err.h"
 #include "fileio.h"
@@ -329,4 +330,31 @@ ck_secret_read(const char *spec, char **out)
 	buf[len] = '\0';
 	*out = buf;
 	return 0;
+}
+
+int
+ck_lock_file(const char *path, int nonblock, int *fdp)
+{
+	int fd, r;
+
+	*fdp = -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return ck_errf(ck_errno(errno), "open %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)) != 0) {
+		if (errno == EINTR)
+			continue;
+		r = errno == EWOULDBLOCK ? CK_E_BUSY : ck_errno(errno);
+		r = ck_errf(r, "flock %s: %s", path, strerror(errno));
+		close(fd);
+		return r;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+void
+ck_unlock_file(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

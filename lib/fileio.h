@@ -48,5 +48,13 @@ int ck_file_remove(const char *path);
  * path.  The trailing newline is stripped; the result is ck_secalloc'ed.
  */
 int ck_secret_read(const char *spec, char **out);
+/*
+ * Open (creating it 0600, never through a symlink) the lock file path and
+ * take an exclusive flock on it: waiting, or with nonblock CK_E_BUSY when
+ * another process holds it.  The lock lasts until ck_unlock_file(*fdp)
+ * or the process ends (a crash never leaves it held).
+ */
+int ck_lock_file(const char *path, int nonblock, int *fdp);
+void ck_unlock_file(int fd);
 
 #endif

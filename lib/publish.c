@@ -494,22 +494,13 @@ static int
 lock_take(int *fdp)
 {
 	char *lpath;
-	int r = 0;
+	int r;
 
 	if ((lpath = ck_path_join(CK_PATH_VECS, "publish.lock")) == NULL)
 		return CK_E_NOMEM;
-	if ((*fdp = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-	    flock(*fdp, LOCK_EX) != 0)
-		r = ck_errf(ck_errno(errno), "%s: %s", lpath, strerror(errno));
+	r = ck_lock_file(lpath, 0, fdp);
 	free(lpath);
 	return r;
-}
-
-static void
-lock_drop(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }
 
 static void
@@ -546,7 +537,7 @@ ck_publish_store(struct ck_store *st, const char *capath, const char *ssldir, in
 	}
 	ck_store_txn_abort(st);
 unlock:
-	lock_drop(lockfd);
+	ck_unlock_file(lockfd);
 	ck_entry_free(e);
 	return r;
 }
@@ -562,6 +553,6 @@ ck_publish_machine_ssl(const struct ck_entry *e, const char *ssldir,
 		ssldir = ck_path(CK_PATH_MACHINE_SSL);
 	if ((r = lock_take(&lockfd)) == 0)
 		r = publish_ssl(e, ssldir, rep);
-	lock_drop(lockfd);
+	ck_unlock_file(lockfd);
 	return r;
 }

@@ -126,34 +126,6 @@ op_end(struct op *op, int r)
 /* --- encoding helpers ---------------------------------------------------- */
 
 static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void
 casefold(char *dst, const char *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -196,10 +168,10 @@ store_decode(const MDB_val *v, struct ck_store_info *info)
 	memset(info, 0, sizeof(*info));
 	if (v->mv_size < 16)
 		return ck_errf(CK_E_DB, "damaged store record (%zu bytes)", v->mv_size);
-	info->id = get32(p);
-	info->owner = get32(p + 4);
-	nace = get32(p + 8);
-	namelen = get32(p + 12);
+	info->id = (uint32_t)ck_get_be(p, 4);
+	info->owner = (uint32_t)ck_get_be(p + 4, 4);
+	nace = (uint32_t)ck_get_be(p + 8, 4);
+	namelen = (uint32_t)ck_get_be(p + 12, 4);
 	if (nace > CK_STORE_ACE_MAX || namelen >= sizeof(info->name) ||
 	    v->mv_size != 16 + (size_t)namelen + 8 * (size_t)nace)
 		return ck_errf(CK_E_DB, "damaged store record");
@@ -207,8 +179,8 @@ store_decode(const MDB_val *v, struct ck_store_info *info)
 	info->name[namelen] = '\0';
 	info->nace = nace;
 	for (uint32_t i = 0; i < nace; i++) {
-		info->ace[i].uid = get32(p + 16 + namelen + 8 * i);
-		info->ace[i].mask = get32(p + 16 + namelen + 8 * i + 4);
+		info->ace[i].uid = (uint32_t)ck_get_be(p + 16 + namelen + 8 * i, 4);
+		info->ace[i].mask = (uint32_t)ck_get_be(p + 16 + namelen + 8 * i + 4, 4);
 	}
 	return 0;
 }
@@ -222,14 +194,14 @@ store_put(struct ck_store *st, MDB_txn *txn, const struct ck_store_info *info)
 	MDB_val k, v;
 	int rc;
 
-	put32(buf, info->id);
-	put32(buf + 4, info->owner);
-	put32(buf + 8, (uint32_t)info->nace);
-	put32(buf + 12, (uint32_t)namelen);
+	ck_put_be(buf, info->id, 4);
+	ck_put_be(buf + 4, info->owner, 4);
+	ck_put_be(buf + 8, (uint32_t)info->nace, 4);
+	ck_put_be(buf + 12, (uint32_t)namelen, 4);
 	memcpy(buf + 16, info->name, namelen);
 	for (size_t i = 0; i < info->nace; i++) {
-		put32(buf + 16 + namelen + 8 * i, info->ace[i].uid);
-		put32(buf + 16 + namelen + 8 * i + 4, info->ace[i].mask);
+		ck_put_be(buf + 16 + namelen + 8 * i, info->ace[i].uid, 4);
+		ck_put_be(buf + 16 + namelen + 8 * i + 4, info->ace[i].mask, 4);
 	}
 	casefold(kbuf, info->name, namelen);
 	k.mv_data = kbuf;
@@ -275,14 +247,14 @@ meta_next(struct ck_store *st, MDB_txn *txn, const char *name, int wide, uint64_
 
 	rc = mdb_get(txn, st->meta, &k, &v);
 	if (rc == 0 && v.mv_size == (wide ? 8u : 4u))
-		cur = wide ? get64(v.mv_data) : get32(v.mv_data);
+		cur = wide ? ck_get_be(v.mv_data, 8) : (uint32_t)ck_get_be(v.mv_data, 4);
 	else if (rc != 0 && rc != MDB_NOTFOUND)
 		return mdb_err(rc, "mdb_get(meta)");
 	*out = cur;
 	if (wide)
-		put64(buf, cur + 1);
+		ck_put_be(buf, cur + 1, 8);
 	else
-		put32(buf, (uint32_t)(cur + 1));
+		ck_put_be(buf, (uint32_t)(cur + 1), 4);
 	v.mv_data = buf;
 	v.mv_size = wide ? 8 : 4;
 	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
@@ -378,7 +350,7 @@ check_schema(struct ck_store *st, MDB_txn *txn, int write)
 
 	rc = mdb_get(txn, st->meta, &k, &v);
 	if (rc == 0) {
-		uint32_t ver = v.mv_size == 4 ? get32(v.mv_data) : 0;
+		uint32_t ver = v.mv_size == 4 ? (uint32_t)ck_get_be(v.mv_data, 4) : 0;
 		if (ver != CK_STORE_SCHEMA)
 			return ck_errf(CK_E_DB, "store schema version %u is not %d: "
 			    "this vecs cannot read it", ver, CK_STORE_SCHEMA);
@@ -388,7 +360,7 @@ check_schema(struct ck_store *st, MDB_txn *txn, int write)
 		return mdb_err(rc, "mdb_get(meta version)");
 	if (!write)
 		return MDB_NOTFOUND;
-	put32(buf, CK_STORE_SCHEMA);
+	ck_put_be(buf, CK_STORE_SCHEMA, 4);
 	v.mv_data = buf;
 	v.mv_size = 4;
 	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
@@ -667,7 +639,7 @@ ck_store_delete(struct ck_store *st, const char *name)
 		    info.name);
 		goto out;
 	}
-	put32(prefix, info.id);
+	ck_put_be(prefix, info.id, 4);
 	if ((r = del_prefix(op.txn, st->entries, prefix)) != 0 ||
 	    (r = del_prefix(op.txn, st->order, prefix)) != 0)
 		goto out;
@@ -822,15 +794,15 @@ entry_decode(const MDB_val *v, struct ck_entry *e)
 	memset(e, 0, sizeof(*e));
 	if (v->mv_size < ENTRY_HDR)
 		return ck_errf(CK_E_DB, "damaged entry record (%zu bytes)", v->mv_size);
-	al = get32(p + 24);
-	cl = get32(p + 28);
-	kl = get32(p + 32);
+	al = (uint32_t)ck_get_be(p + 24, 4);
+	cl = (uint32_t)ck_get_be(p + 28, 4);
+	kl = (uint32_t)ck_get_be(p + 32, 4);
 	if ((uint64_t)ENTRY_HDR + al + cl + kl != v->mv_size)
 		return ck_errf(CK_E_DB, "damaged entry record (lengths)");
-	e->type = (int)get32(p);
-	e->flags = get32(p + 4);
-	e->created = (int64_t)get64(p + 8);
-	e->seq = get64(p + 16);
+	e->type = (int)(uint32_t)ck_get_be(p, 4);
+	e->flags = (uint32_t)ck_get_be(p + 4, 4);
+	e->created = (int64_t)ck_get_be(p + 8, 8);
+	e->seq = ck_get_be(p + 16, 8);
 	e->alias = (char *)p + ENTRY_HDR;
 	e->cert_pem = cl ? (char *)p + ENTRY_HDR + al : NULL;
 	e->cert_len = cl;
@@ -854,7 +826,7 @@ entry_key(uint32_t id, const char *alias, unsigned char *buf, MDB_val *k)
 		return ck_errf(CK_E_TOOLONG, "alias is %zu bytes, at most %d allowed", n, CK_ALIAS_MAX);
 	if (has_ctrl(alias, n))
 		return ck_errf(CK_E_INVAL, "alias contains a control character (such as a newline)");
-	put32(buf, id);
+	ck_put_be(buf, id, 4);
 	casefold((char *)buf + 4, alias, n);
 	k->mv_data = buf;
 	k->mv_size = 4 + n;
@@ -880,7 +852,7 @@ entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry 
 		return r;
 	if (e->cert_len > UINT32_MAX / 2 || e->key_len > UINT32_MAX / 2)
 		return ck_errf(CK_E_TOOLONG, "entry too large");
-	put64(sbuf, seq);
+	ck_put_be(sbuf, seq, 8);
 	v.mv_data = sbuf;
 	v.mv_size = 8;
 	rc = mdb_put(txn, st->entries, &k, &v, putfl);
@@ -888,8 +860,8 @@ entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry 
 		return ck_errf(CK_E_EXIST, "alias [%s] already exists", e->alias);
 	if (rc != 0)
 		return mdb_err(rc, "mdb_put(entries)");
-	put32(obuf, id);
-	put64(obuf + 4, seq);
+	ck_put_be(obuf, id, 4);
+	ck_put_be(obuf + 4, seq, 8);
 	ok.mv_data = obuf;
 	ok.mv_size = 12;
 	ov.mv_size = ENTRY_HDR + al + e->cert_len + e->key_len;
@@ -897,14 +869,14 @@ entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry 
 	if ((rc = mdb_put(txn, st->order, &ok, &ov, MDB_RESERVE)) != 0)
 		return mdb_err(rc, "mdb_put(order)");
 	p = ov.mv_data;
-	put32(p, (uint32_t)e->type);
-	put32(p + 4, e->flags);
-	put64(p + 8, (uint64_t)(e->created ? e->created : ck_now()));
-	put64(p + 16, seq);
-	put32(p + 24, (uint32_t)al);
-	put32(p + 28, (uint32_t)e->cert_len);
-	put32(p + 32, (uint32_t)e->key_len);
-	put32(p + 36, 0);
+	ck_put_be(p, (uint32_t)e->type, 4);
+	ck_put_be(p + 4, e->flags, 4);
+	ck_put_be(p + 8, (uint64_t)(e->created ? e->created : ck_now()), 8);
+	ck_put_be(p + 16, seq, 8);
+	ck_put_be(p + 24, (uint32_t)al, 4);
+	ck_put_be(p + 28, (uint32_t)e->cert_len, 4);
+	ck_put_be(p + 32, (uint32_t)e->key_len, 4);
+	ck_put_be(p + 36, 0, 4);
 	memcpy(p + ENTRY_HDR, e->alias, al);
 	if (e->cert_len)
 		memcpy(p + ENTRY_HDR + al, e->cert_pem, e->cert_len);
@@ -931,7 +903,7 @@ entry_find(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias,
 		return mdb_err(rc, "mdb_get(entries)");
 	if (v.mv_size != 8)
 		return ck_errf(CK_E_DB, "damaged entries record for alias [%s]", alias);
-	put32(obuf, id);
+	ck_put_be(obuf, id, 4);
 	memcpy(obuf + 4, v.mv_data, 8);
 	ok.mv_data = obuf;
 	ok.mv_size = 12;
@@ -953,8 +925,8 @@ entry_del(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias)
 
 	if ((r = entry_find(st, txn, id, alias, &e)) != 0)
 		return r;
-	put32(obuf, id);
-	put64(obuf + 4, e.seq);
+	ck_put_be(obuf, id, 4);
+	ck_put_be(obuf + 4, e.seq, 8);
 	ok.mv_data = obuf;
 	ok.mv_size = 12;
 	if ((rc = mdb_del(txn, st->order, &ok, NULL)) != 0)
@@ -963,33 +935,6 @@ entry_del(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias)
 		return r;
 	if ((rc = mdb_del(txn, st->entries, &k, NULL)) != 0)
 		return mdb_err(rc, "mdb_del(entries)");
-	return 0;
-}
-
-/* Deep copy of a map entry; key material in secure memory. */
-static int
-entry_copy(const struct ck_entry *src, struct ck_entry **out)
-{
-	struct ck_entry *e;
-
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return CK_E_NOMEM;
-	*e = *src;
-	e->alias = strdup(src->alias);
-	e->cert_pem = NULL;
-	e->key = NULL;
-	if (src->cert_len && (e->cert_pem = malloc(src->cert_len + 1)) != NULL) {
-		memcpy(e->cert_pem, src->cert_pem, src->cert_len);
-		e->cert_pem[src->cert_len] = '\0';
-	}
-	if (src->key_len && (e->key = ck_secalloc(src->key_len + 1)) != NULL)
-		memcpy(e->key, src->key, src->key_len);
-	if (e->alias == NULL || (src->cert_len && e->cert_pem == NULL) ||
-	    (src->key_len && e->key == NULL)) {
-		ck_entry_free(e);
-		return CK_E_NOMEM;
-	}
-	*out = e;
 	return 0;
 }
 
@@ -1018,7 +963,7 @@ ck_store_entry_get(struct ck_store *st, const char *store, const char *alias,
 		return r;
 	if ((r = store_get(st, op.txn, store, &info)) == 0 &&
 	    (r = entry_find(st, op.txn, info.id, alias, &e)) == 0)
-		r = entry_copy(&e, out);
+		r = ck_entry_dup(&e, out);
 	if (op.own)
 		mdb_txn_abort(op.txn);
 	return r;
@@ -1067,7 +1012,7 @@ ck_store_entry_replace(struct ck_store *st, const char *store, const struct ck_e
 	seq = cur.seq;
 	if (backup_store != NULL) {
 		/* copy out of the map first: the puts below may move pages */
-		if ((r = entry_copy(&cur, &copy)) != 0)
+		if ((r = ck_entry_dup(&cur, &copy)) != 0)
 			goto out;
 		if ((r = store_get(st, op.txn, backup_store, &binfo)) == CK_E_NOENT &&
 		    (r = store_create_txn(st, op.txn, backup_store, 0, NULL, 0)) == 0)
@@ -1127,7 +1072,7 @@ ck_store_count(struct ck_store *st, const char *name, size_t *n)
 		return r;
 	if ((r = store_get(st, op.txn, name, &info)) != 0)
 		goto out;
-	put32(prefix, info.id);
+	ck_put_be(prefix, info.id, 4);
 	/* the alias index is the compact one to walk */
 	if ((rc = mdb_cursor_open(op.txn, st->entries, &c)) != 0) {
 		r = mdb_err(rc, "mdb_cursor_open");
@@ -1240,7 +1185,7 @@ ck_store_entry_iter(struct ck_store *st, const char *store,
 		return r;
 	if ((r = store_get(st, op.txn, store, &info)) != 0)
 		goto out;
-	put32(prefix, info.id);
+	ck_put_be(prefix, info.id, 4);
 	if ((rc = mdb_cursor_open(op.txn, st->order, &c)) != 0) {
 		r = mdb_err(rc, "mdb_cursor_open");
 		goto out;

@@ -206,6 +206,9 @@ enum {
 	CK_BUILD_LEAF_ONLY = 1 << 1,	/* keep only the first certificate */
 };
 
+/* Deep copy (key material in secure memory, both buffers NUL-terminated);
+ * an empty certificate or key stays NULL.  CK_E_NOMEM. */
+int ck_entry_dup(const struct ck_entry *src, struct ck_entry **out);
 /*
  * Build a validated entry from PEM buffers, as `entry create` does:
  * cert only -> Trusted Cert; cert + key -> Private Key (Encrypted Private

@@ -166,3 +166,32 @@ out:
 	*out = e;
 	return 0;
 }
+
+int
+ck_entry_dup(const struct ck_entry *src, struct ck_entry **out)
+{
+	struct ck_entry *e;
+
+	*out = NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return CK_E_NOMEM;
+	*e = *src;
+	e->alias = src->alias ? strdup(src->alias) : NULL;
+	e->cert_pem = NULL;
+	e->key = NULL;
+	if (src->cert_len && (e->cert_pem = malloc(src->cert_len + 1)) != NULL) {
+		memcpy(e->cert_pem, src->cert_pem, src->cert_len);
+		e->cert_pem[src->cert_len] = '\0';
+	}
+	if (src->key_len && (e->key = ck_secalloc(src->key_len + 1)) != NULL) {
+		memcpy(e->key, src->key, src->key_len);
+		e->key[src->key_len] = '\0';
+	}
+	if ((src->alias && e->alias == NULL) || (src->cert_len && e->cert_pem == NULL) ||
+	    (src->key_len && e->key == NULL)) {
+		ck_entry_free(e);
+		return CK_E_NOMEM;
+	}
+	*out = e;
+	return 0;
+}

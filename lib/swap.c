@@ -13,7 +13,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,7 +20,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/file.h>
 
 #include "ca.h"
 #include "err.h"
@@ -421,63 +419,23 @@ forward(struct run *rn, int *rolled_back)
 	return r;
 }
 
+/* One swap, resume or rollback at a time (CK_E_BUSY). */
 static int
 take_lock(int *fdp)
 {
 	char *p;
-	int fd, r;
+	int r;
 
 	*fdp = -1;
 	if ((r = ck_mkdir_p(ck_path(CK_PATH_RUN), 0755)) != 0)
 		return r;
 	if ((p = ck_path_join(CK_PATH_RUN, "swap.lock")) == NULL)
 		return ck_errf(CK_E_NOMEM, "out of memory");
-	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = ck_errf(ck_errno(errno), "open %s: %s", p, strerror(errno));
-		free(p);
-		return r;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	if ((r = ck_lock_file(p, 1, fdp)) == CK_E_BUSY)
 		r = ck_errf(CK_E_BUSY, "another certificate swap is running (it holds the lock %s); "
 		    "wait for it to finish", p);
-		close(fd);
-		free(p);
-		return r;
-	}
 	free(p);
-	*fdp = fd;
-	return 0;
-}
-
-static void
-drop_lock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
-
-static struct ck_entry *
-entry_dup(const struct ck_entry *e)
-{
-	struct ck_entry *d = calloc(1, sizeof(*d));
-
-	if (d == NULL)
-		return NULL;
-	d->alias = strdup(e->alias);
-	d->type = e->type;
-	d->cert_pem = e->cert_pem ? strndup(e->cert_pem, e->cert_len) : NULL;
-	d->cert_len = e->cert_len;
-	if (e->key != NULL && (d->key = ck_secalloc(e->key_len + 1)) != NULL) {
-		memcpy(d->key, e->key, e->key_len);
-		d->key[e->key_len] = '\0';
-	}
-	d->key_len = e->key_len;
-	if (d->alias == NULL || (e->cert_pem && d->cert_pem == NULL) || (e->key && d->key == NULL)) {
-		ck_entry_free(d);
-		return NULL;
-	}
-	return d;
+	return r;
 }
 
 /*
@@ -583,7 +541,7 @@ out:
 	free(j.phase);
 	free(j.reason);
 	ck_journal_free(pending);
-	drop_lock(lock);
+	ck_unlock_file(lock);
 	return r;
 }
 
@@ -625,14 +583,11 @@ load_run(struct run *rn, struct ck_registry *reg, ck_swap_notify notify, void *u
 		e.cert_len = pl;
 		e.key = kl ? key : NULL;
 		e.key_len = kl;
-		if (w)
-			rn->new = entry_dup(&e);
-		else
-			rn->old = entry_dup(&e);
+		r = ck_entry_dup(&e, w ? &rn->new : &rn->old);
 		free(pem);
 		ck_secfree(key);
 		pem = key = NULL;
-		if ((w ? rn->new : rn->old) == NULL)
+		if (r != 0)
 			return ck_errf(CK_E_NOMEM, "out of memory");
 	}
 	if (ck_journal_staged("root.pem", &pem, &pl, 0) == 0) {
@@ -679,7 +634,7 @@ ck_swap_resume(struct ck_registry *reg, ck_swap_notify notify, void *u, int *rol
 	r = forward(&rn, rolled_back);
 out:
 	free_run(&rn);
-	drop_lock(lock);
+	ck_unlock_file(lock);
 	return r;
 }
 
@@ -697,6 +652,6 @@ ck_swap_rollback(struct ck_registry *reg, ck_swap_notify notify, void *u)
 	r = rollback(&rn, rn.j->reason ? rn.j->reason : "rollback requested");
 out:
 	free_run(&rn);
-	drop_lock(lock);
+	ck_unlock_file(lock);
 	return r;
 }

@@ -18,15 +18,7 @@
 
 #include "err.h"
 #include "tlsprobe.h"
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util.h"
 
 /* Wait for fd to become readable/writable until deadline. */
 static int
@@ -37,7 +29,7 @@ wait_fd(int fd, short ev, long deadline)
 	int n;
 
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - ck_now_ms();
 		if (left <= 0)
 			return CK_E_TIMEOUT;
 		n = poll(&p, 1, (int)left);
@@ -108,7 +100,7 @@ ck_tcp_probe(const char *host, int port, long timeout_ms)
 {
 	int fd = -1, r;
 
-	r = connect_to(host, port, now_ms() + timeout_ms, &fd);
+	r = connect_to(host, port, ck_now_ms() + timeout_ms, &fd);
 	if (fd >= 0)
 		close(fd);
 	return r;
@@ -128,7 +120,7 @@ ck_tls_peer_cert(const char *host, int port, long timeout_ms, X509 **out)
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	X509 *peer = NULL;
-	long deadline = now_ms() + timeout_ms;
+	long deadline = ck_now_ms() + timeout_ms;
 	int fd = -1, r, n, e;
 
 	*out = NULL;

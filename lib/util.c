@@ -1,4 +1,4 @@
-/* util.c: string helpers. */
+/* util.c: string, number-encoding and clock helpers. */
 #include "config.h"
 
 #include <errno.h>
@@ -108,4 +108,107 @@ ck_now(void)
 	if (f != NULL && *f != '\0')
 		return strtoll(f, NULL, 10);
 	return (int64_t)time(NULL);
+}
+
+void
+ck_put_be(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+uint64_t
+ck_get_be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+long
+ck_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+size_t
+ck_utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t c;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;	/* a continuation byte, C0/C1 (overlong) or F5..FF */
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;	/* overlong, beyond Unicode, or a surrogate */
+	return len;
+}
+
+char *
+ck_json_quote(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *out, *o;
+	size_t i, l;
+
+	/* at most 6 bytes ("\u00XX") for each input byte, two quotes, NUL */
+	if (n > (SIZE_MAX - 3) / 6 || (out = malloc(n * 6 + 3)) == NULL)
+		return NULL;
+	o = out;
+	*o++ = '"';
+	for (i = 0; i < n; i += l) {
+		l = ck_utf8_len(u + i, n - i);
+		if (l == 1 && (u[i] == '"' || u[i] == '\\')) {
+			*o++ = '\\';
+			*o++ = (char)u[i];
+		} else if (l == 1 && u[i] == '\n') {
+			o += sprintf(o, "\\n");
+		} else if (l == 1 && u[i] == '\r') {
+			o += sprintf(o, "\\r");
+		} else if (l == 1 && u[i] == '\t') {
+			o += sprintf(o, "\\t");
+		} else if (l == 1 && (u[i] < 0x20 || u[i] == 0x7f)) {
+			o += sprintf(o, "\\u%04x", u[i]);
+		} else if (l == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) {
+			o += sprintf(o, "\\u%04x", u[i + 1]);	/* a C1 control */
+		} else if (l == 0) {
+			/* not UTF-8: the byte as the code point of the same value,
+			 * so the output stays valid JSON and the byte visible */
+			o += sprintf(o, "\\u%04x", u[i]);
+			l = 1;
+		} else {
+			memcpy(o, u + i, l);
+			o += l;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
 }

@@ -264,21 +264,9 @@ cmd_store_getperm(struct vctx *ctx)
 void
 json_str(FILE *f, const char *s, size_t n)
 {
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\r')
-			fputs("\\r", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	char *q = ck_json_quote(s, n);
+
+	/* out of memory: an empty string keeps the document valid */
+	fputs(q != NULL ? q : "\"\"", f);
+	free(q);
 }

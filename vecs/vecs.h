@@ -134,7 +134,7 @@ int vecs_publish(struct ck_store *st, const char *capath, const char *ssldir,
 /* Publish after a change to a built-in store (errors become warnings). */
 void vecs_autopublish(struct ck_store *st, const char *store);
 
-/* json.c */
+/* store_cmds.c: s[0..n) as a JSON string (ck_json_quote) */
 void json_str(FILE *f, const char *s, size_t n);
 
 #endif

@@ -137,6 +137,25 @@ START_TEST(t_mkdir_p)
 }
 END_TEST
 
+START_TEST(t_lock_file)
+{
+	int a = -1, b = -1;
+
+	ck_assert_int_eq(ck_lock_file(p("x.lock"), 1, &a), 0);
+	ck_assert_int_ge(a, 0);
+	/* flock locks belong to the open file description: a second open
+	 * in the same process conflicts like another process would */
+	ck_assert_int_eq(ck_lock_file(p("x.lock"), 1, &b), CK_E_BUSY);
+	ck_assert_int_eq(b, -1);
+	ck_unlock_file(a);
+	ck_assert_int_eq(ck_lock_file(p("x.lock"), 1, &b), 0);
+	ck_unlock_file(b);
+	/* never through a symlink */
+	ck_assert_int_eq(symlink("x.lock", p("l.lock")), 0);
+	ck_assert_int_eq(ck_lock_file(p("l.lock"), 0, &a), CK_E_SYMLINK);
+}
+END_TEST
+
 Suite *
 suite_fileio(void)
 {
@@ -150,6 +169,7 @@ suite_fileio(void)
 	tcase_add_test(tc, t_read_limits);
 	tcase_add_test(tc, t_secret_read);
 	tcase_add_test(tc, t_mkdir_p);
+	tcase_add_test(tc, t_lock_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,6 +49,65 @@ START_TEST(t_asprintf)
 }
 END_TEST
 
+START_TEST(t_be)
+{
+	unsigned char b[8];
+
+	ck_put_be(b, 0x0102030405060708ull, 8);
+	ck_assert_int_eq(b[0], 1);
+	ck_assert_int_eq(b[7], 8);
+	ck_assert(ck_get_be(b, 8) == 0x0102030405060708ull);
+	ck_put_be(b, 0xdeadbeefu, 4);
+	ck_assert_int_eq(b[0], 0xde);
+	ck_assert(ck_get_be(b, 4) == 0xdeadbeefu);
+}
+END_TEST
+
+START_TEST(t_now_ms)
+{
+	long a = ck_now_ms(), b = ck_now_ms();
+	ck_assert(a > 0 && b >= a);
+}
+END_TEST
+
+static void
+quote_is(const char *in, size_t n, const char *want)
+{
+	char *q = ck_json_quote(in, n);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_str_eq(q, want);
+	free(q);
+}
+
+START_TEST(t_json_quote)
+{
+	quote_is("a\"b\\c", 5, "\"a\\\"b\\\\c\"");
+	quote_is("\n\t\r\x01\x7f", 5, "\"\\n\\t\\r\\u0001\\u007f\"");
+	/* valid UTF-8 is copied: e-acute, euro sign, an emoji */
+	quote_is("\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x92", 9, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x92\"");
+	/* a C1 control (U+0085) is escaped */
+	quote_is("\xc2\x85", 2, "\"\\u0085\"");
+	/* invalid: a lone byte, a stray continuation, overlong, a surrogate, truncated */
+	quote_is("\x85", 1, "\"\\u0085\"");
+	quote_is("a\xff" "b", 3, "\"a\\u00ffb\"");
+	quote_is("\xc0\xaf", 2, "\"\\u00c0\\u00af\"");
+	quote_is("\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\"");
+	quote_is("\xe2\x82", 2, "\"\\u00e2\\u0082\"");
+	/* an embedded NUL is escaped, not a terminator */
+	quote_is("a\0b", 3, "\"a\\u0000b\"");
+	quote_is("", 0, "\"\"");
+}
+END_TEST
+
+START_TEST(t_utf8_len)
+{
+	ck_assert_uint_eq(ck_utf8_len((const unsigned char *)"a", 1), 1);
+	ck_assert_uint_eq(ck_utf8_len((const unsigned char *)"\xc3\xa9", 2), 2);
+	ck_assert_uint_eq(ck_utf8_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
+	ck_assert_uint_eq(ck_utf8_len((const unsigned char *)"\xe0\x80\x80", 3), 0);
+}
+END_TEST
+
 Suite *
 suite_util(void)
 {
@@ -58,6 +117,10 @@ suite_util(void)
 	tcase_add_test(tc, t_parse_long);
 	tcase_add_test(tc, t_caseeq);
 	tcase_add_test(tc, t_asprintf);
+	tcase_add_test(tc, t_be);
+	tcase_add_test(tc, t_now_ms);
+	tcase_add_test(tc, t_json_quote);
+	tcase_add_test(tc, t_utf8_len);
 	suite_add_tcase(s, tc);
 	return s;
 }
