@@ -32,8 +32,8 @@ ca_join(const struct ck_ca *ca, const char *name)
 
 /* --- opening ------------------------------------------------------------- */
 
-static int
-load_root(struct ck_ca *ca)
+int
+ca_reload(struct ck_ca *ca)
 {
 	char *path = NULL;
 	int r;
@@ -76,7 +76,8 @@ ck_ca_open(const char *dir, struct ck_ca **out)
 		free(ca);
 		return CK_E_NOMEM;
 	}
-	if ((r = load_root(ca)) != 0) {
+	/* finish an install a crash interrupted: the pair must match */
+	if ((r = ca_install_recover(ca)) != 0 || (r = ca_reload(ca)) != 0) {
 		ck_ca_close(ca);
 		return r;
 	}
@@ -235,114 +236,6 @@ ck_ca_validate(STACK_OF(X509) *chain, EVP_PKEY *key)
 	if (bits < 2048 || bits > 16384)
 		return ck_errf(CK_E_KEYSIZE, "the VMCA key has %d bits; use 2048..16384", bits);
 	return 0;
-}
-
-/* Shift name.N -> name.N+1 and hard-link (or copy) name -> name.0. */
-static int
-rotate(struct ck_ca *ca, const char *name)
-{
-	char *cur = NULL, *from = NULL, *to = NULL, *buf = NULL;
-	size_t len;
-	int r = 0;
-
-	if ((cur = ca_join(ca, name)) == NULL)
-		return CK_E_NOMEM;
-	if (!ck_file_exists(cur))
-		goto out;
-	for (int i = CK_CA_MAX_BACKUPS - 1; i >= 0; i--) {
-		free(from);
-		free(to);
-		from = ck_asprintf("%s.%d", cur, i);
-		to = ck_asprintf("%s.%d", cur, i + 1);
-		if (from == NULL || to == NULL) {
-			r = CK_E_NOMEM;
-			goto out;
-		}
-		if (i + 1 >= CK_CA_MAX_BACKUPS) {
-			(void)ck_file_remove(from);
-			continue;
-		}
-		if (rename(from, to) != 0 && errno != ENOENT) {
-			r = ck_errf(ck_errno(errno), "rename %s %s: %s", from, to, strerror(errno));
-			goto out;
-		}
-	}
-	free(to);
-	if ((to = ck_asprintf("%s.0", cur)) == NULL) {
-		r = CK_E_NOMEM;
-		goto out;
-	}
-	if (link(cur, to) != 0) {
-		/* another file system feature set: copy instead, keeping the mode */
-		struct stat st;
-		if (lstat(cur, &st) != 0 ||
-		    (r = ck_file_read(cur, CK_PEM_MAX, &buf, &len, 1)) != 0 ||
-		    (r = ck_file_write(to, buf, len, st.st_mode & 0777, 0)) != 0) {
-			if (r == 0)
-				r = ck_errf(ck_errno(errno), "backup %s: %s", cur, strerror(errno));
-			goto out;
-		}
-	}
-out:
-	if (buf != NULL)
-		ck_secfree(buf);
-	free(from);
-	free(to);
-	free(cur);
-	return r;
-}
-
-int
-ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key)
-{
-	char *certpem = NULL, *keypem = NULL, *cpath = NULL, *kpath = NULL, *lpath = NULL;
-	size_t clen, klen;
-	int r, lockfd = -1;
-
-	if ((r = ck_ca_validate(chain, key)) != 0)
-		return r;
-	if ((r = ck_certs_to_pem(chain, &certpem, &clen)) != 0 ||
-	    (r = ck_key_to_pem(key, NULL, &keypem, &klen)) != 0)
-		goto out;
-	if ((cpath = ca_join(ca, ROOT_FILE)) == NULL || (kpath = ca_join(ca, KEY_FILE)) == NULL) {
-		r = CK_E_NOMEM;
-		goto out;
-	}
-	if ((r = ck_mkdir_p(ca->dir, 0700)) != 0)
-		goto out;
-	/* one installer at a time, so two rotations cannot interleave */
-	if ((lpath = ca_join(ca, "install.lock")) == NULL) {
-		r = CK_E_NOMEM;
-		goto out;
-	}
-	if ((lockfd = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-	    flock(lockfd, LOCK_EX) != 0) {
-		r = ck_errf(ck_errno(errno), "%s: %s", lpath, strerror(errno));
-		goto out;
-	}
-	if ((r = rotate(ca, KEY_FILE)) != 0 || (r = rotate(ca, ROOT_FILE)) != 0)
-		goto out;
-	if ((r = ck_file_write(kpath, keypem, klen, 0600, 0)) != 0)
-		goto out;
-	if ((r = ck_file_write(cpath, certpem, clen, 0644, 0)) != 0) {
-		/* put the previous key back so the pair still matches */
-		char *bak = ck_asprintf("%s.0", kpath);
-		if (bak != NULL && ck_file_exists(bak))
-			(void)rename(bak, kpath);
-		free(bak);
-		goto out;
-	}
-	r = load_root(ca);
-out:
-	if (lockfd >= 0)
-		close(lockfd);	/* releases the lock */
-	free(lpath);
-	free(kpath);
-	free(cpath);
-	if (keypem != NULL)
-		ck_secfree(keypem);
-	free(certpem);
-	return r;
 }
 
 int

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -13,6 +14,7 @@
 #include "fileio.h"
 #include "pki.h"
 #include "util.h"
+#include "testhook.h"
 #include "x509gen.h"
 
 static int
@@ -164,15 +166,42 @@ put_number(struct ck_ca *ca, MDB_txn *txn, uint64_t n)
 	return 0;
 }
 
+/* The number of the CRL published in path; 0 when there is none (or it
+ * cannot be read: it is replaced either way). */
+static uint64_t
+published_number(const char *path)
+{
+	X509_CRL *crl = NULL;
+	ASN1_INTEGER *n = NULL;
+	uint64_t v = 0;
+
+	if (ck_file_exists(path) && ck_crl_load(path, &crl) == 0 &&
+	    (n = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL)) != NULL &&
+	    !ASN1_INTEGER_get_uint64(&v, n))
+		v = 0;
+	ck_err_clear();
+	ERR_clear_error();
+	ASN1_INTEGER_free(n);
+	X509_CRL_free(crl);
+	return v;
+}
+
+/*
+ * One generator at a time (crl.lock, held from reading the number to
+ * publishing the file): two runs could otherwise commit N and N+1 and
+ * publish them in the wrong order.  The number is past both the committed
+ * one and the published one, so a CRL is never replaced by one with a
+ * lower number, even after the index was restored from an old copy.
+ */
 int
 ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out)
 {
 	X509_CRL *crl = NULL;
 	MDB_txn *txn = NULL;
-	uint64_t crlnum;
+	uint64_t crlnum, pub;
 	char *pem = NULL, *path = NULL;
 	size_t plen;
-	int rc, r;
+	int rc, r, lockfd = -1;
 
 	if (out != NULL)
 		*out = NULL;
@@ -180,12 +209,16 @@ ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out)
 		return r;
 	if ((path = ca_join(ca, CRL_FILE)) == NULL)
 		return CK_E_NOMEM;
+	if ((r = ca_lock(ca, "crl.lock", &lockfd)) != 0)
+		goto out;
+	pub = published_number(path);
 	if ((rc = mdb_txn_begin(ca->env, NULL, 0, &txn)) != 0) {
 		r = ca_dberr(ca, "mdb_txn_begin", rc);
 		goto out;
 	}
-	if ((r = get_number(ca, txn, &crlnum)) != 0 ||
-	    (r = build(ca, txn, ++crlnum, &crl)) != 0 ||
+	if ((r = get_number(ca, txn, &crlnum)) == 0 && crlnum < pub)
+		crlnum = pub;
+	if (r != 0 || (r = build(ca, txn, ++crlnum, &crl)) != 0 ||
 	    (r = ck_crl_to_pem(crl, &pem, &plen)) != 0 ||
 	    (r = put_number(ca, txn, crlnum)) != 0) {
 		mdb_txn_abort(txn);
@@ -197,6 +230,7 @@ ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out)
 		r = ca_dberr(ca, "mdb_txn_commit", rc);
 		goto out;
 	}
+	ck_test_pause("crl-committed");
 	if ((r = ck_file_write(path, pem, plen, 0644, 0)) != 0)
 		goto out;
 	if (out != NULL) {
@@ -204,6 +238,8 @@ ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out)
 		crl = NULL;
 	}
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	free(path);
 	free(pem);
 	X509_CRL_free(crl);

@@ -4,6 +4,7 @@
  *   ca.c        state and install: opening a VMCA directory, loading and
  *               validating its signing pair, installing a new one, making
  *               a self-signed root
+ *   ca_install.c installing a new signing pair crash-atomically (a journal)
  *   ca_issue.c  issuing policy: the rules of ca.h, building and signing
  *               leaves, renewals
  *   ca_index.c  the issued-certificate index (LMDB): recording, revoking,
@@ -59,6 +60,16 @@ void ca_fmt_time(const ASN1_TIME *t, char *buf, size_t len);
 /* The digest the VMCA signs with for key (SHA-384 for P-384, else SHA-256). */
 const EVP_MD *ca_sig_md(EVP_PKEY *key);
 int ca_add_exts(X509 *x, const STACK_OF(X509_EXTENSION) *exts);
+
+/* Load root.cer again (the key is loaded by ca_need_root). */
+int ca_reload(struct ck_ca *ca);
+
+/* --- ca_install.c -------------------------------------------------------- */
+
+/* Lock <dir>/name exclusively (flock, created 0600); *fd holds the lock. */
+int ca_lock(struct ck_ca *ca, const char *name, int *fd);
+/* Finish an install a crash interrupted, if any (see ca_install.c). */
+int ca_install_recover(struct ck_ca *ca);
 
 /* --- ca_issue.c ---------------------------------------------------------- */
 
