@@ -21,6 +21,11 @@
  * (it is on by default).  Every refusal sets a detail naming the rule.
  *
  * Every function returns 0 or a CK_E_* code and never prints.
+ *
+ * One file per responsibility (their shared, private part: ca_priv.h):
+ * ca.c state and install, ca_issue.c the signing policy, ca_index.c the
+ * index of issued certificates, ca_crl.c CRLs; the extensions (SKI, AKI,
+ * AIA, ...) are built by x509gen.c.
  */
 #ifndef CK_CA_H
 #define CK_CA_H

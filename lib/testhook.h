@@ -20,4 +20,19 @@
 #define ck_test_getenv(name) ((const char *)NULL)
 #endif
 
+/*
+ * Named points a test can stop a program at (test builds only; in any
+ * other build both are empty): ck_test_kill raises SIGKILL when
+ * CERTKIT_TEST_KILL_AT names point; ck_test_pause, when
+ * CERTKIT_TEST_PAUSE_AT names it and CERTKIT_TEST_PAUSE_FILE is set,
+ * creates that file and waits (up to 5 minutes) until the test removes it.
+ */
+#ifdef CK_TEST_HOOKS
+void ck_test_kill(const char *point);
+void ck_test_pause(const char *point);
+#else
+#define ck_test_kill(point) ((void)(point))
+#define ck_test_pause(point) ((void)(point))
+#endif
+
 #endif

@@ -85,21 +85,89 @@ ck_key_id(EVP_PKEY *pub, unsigned char *md, unsigned int *mdlen)
 	return r;
 }
 
-int
-ck_ext_push_ski(STACK_OF(X509_EXTENSION) **exts, EVP_PKEY *pub)
+/* Append a subjectKeyIdentifier holding md. */
+static int
+push_keyid(STACK_OF(X509_EXTENSION) **exts, const unsigned char *md, unsigned int n)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
 	ASN1_OCTET_STRING *os = NULL;
 	int r;
 
-	if ((r = ck_key_id(pub, md, &n)) != 0)
-		return r;
 	if ((os = ASN1_OCTET_STRING_new()) == NULL || !ASN1_OCTET_STRING_set(os, md, (int)n))
 		r = CK_E_NOMEM;
 	else
 		r = push_ext(exts, NID_subject_key_identifier, 0, os);
 	ASN1_OCTET_STRING_free(os);
+	return r;
+}
+
+int
+ck_ext_push_ski(STACK_OF(X509_EXTENSION) **exts, EVP_PKEY *pub)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	int r;
+
+	if ((r = ck_key_id(pub, md, &n)) != 0)
+		return r;
+	return push_keyid(exts, md, n);
+}
+
+/* The key bits are already encoded in x: hash them there (no re-encoding). */
+int
+ck_ext_push_ski_of(STACK_OF(X509_EXTENSION) **exts, const X509 *x)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!X509_pubkey_digest(x, EVP_sha1(), md, &n))
+		return ck_errssl(CK_E_CRYPTO, "X509_pubkey_digest");
+	return push_keyid(exts, md, n);
+}
+
+int
+ck_ext_push_aki(STACK_OF(X509_EXTENSION) **exts, X509 *issuer)
+{
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(issuer);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	AUTHORITY_KEYID *aki = NULL;
+	int r;
+
+	if (ski == NULL && !X509_pubkey_digest(issuer, EVP_sha1(), md, &n))
+		return ck_errssl(CK_E_CRYPTO, "X509_pubkey_digest");
+	if ((aki = AUTHORITY_KEYID_new()) == NULL || (aki->keyid = ASN1_OCTET_STRING_new()) == NULL ||
+	    !ASN1_OCTET_STRING_set(aki->keyid, ski ? ASN1_STRING_get0_data(ski) : md,
+	    ski ? ASN1_STRING_length(ski) : (int)n))
+		r = CK_E_NOMEM;
+	else
+		r = push_ext(exts, NID_authority_key_identifier, 0, aki);
+	AUTHORITY_KEYID_free(aki);
+	return r;
+}
+
+int
+ck_ext_push_aia(STACK_OF(X509_EXTENSION) **exts, const char *url)
+{
+	AUTHORITY_INFO_ACCESS *aia = NULL;
+	ACCESS_DESCRIPTION *ad = NULL;
+	ASN1_IA5STRING *s = NULL;
+	int r = CK_E_NOMEM;
+
+	if ((aia = AUTHORITY_INFO_ACCESS_new()) == NULL || (ad = ACCESS_DESCRIPTION_new()) == NULL ||
+	    (s = ASN1_IA5STRING_new()) == NULL || !ASN1_STRING_set(s, url, (int)strlen(url)))
+		goto out;
+	ASN1_OBJECT_free(ad->method);
+	ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
+	GENERAL_NAME_set0_value(ad->location, GEN_URI, s);
+	s = NULL;
+	if (!sk_ACCESS_DESCRIPTION_push(aia, ad))
+		goto out;
+	ad = NULL;
+	r = push_ext(exts, NID_info_access, 0, aia);
+out:
+	ASN1_IA5STRING_free(s);
+	ACCESS_DESCRIPTION_free(ad);
+	AUTHORITY_INFO_ACCESS_free(aia);
 	return r;
 }
 

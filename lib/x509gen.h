@@ -1,6 +1,6 @@
 /*
  * x509gen.h: building extensions and certificate requests the way the
- * VMCA profiles want them (certool(1) PROFILES).  No policy here: ca.c
+ * VMCA profiles want them (certool(1) PROFILES).  No policy here: ca_issue.c
  * decides what may be signed.
  */
 #ifndef CK_X509GEN_H
@@ -16,6 +16,12 @@
 int ck_ext_push_ku(STACK_OF(X509_EXTENSION) **exts, int crit, unsigned int kubits);
 int ck_ext_push_san(STACK_OF(X509_EXTENSION) **exts, GENERAL_NAMES *gens);
 int ck_ext_push_ski(STACK_OF(X509_EXTENSION) **exts, EVP_PKEY *pub);
+/* The SKI of the key already set in x (same value as ck_ext_push_ski). */
+int ck_ext_push_ski_of(STACK_OF(X509_EXTENSION) **exts, const X509 *x);
+/* AKI keyid = issuer's SKI, or the SKI method-1 hash of its key. */
+int ck_ext_push_aki(STACK_OF(X509_EXTENSION) **exts, X509 *issuer);
+/* AIA with one caIssuers URI. */
+int ck_ext_push_aia(STACK_OF(X509_EXTENSION) **exts, const char *url);
 int ck_ext_push_bc(STACK_OF(X509_EXTENSION) **exts, int ca, long pathlen);
 void ck_exts_free(STACK_OF(X509_EXTENSION) *exts);
 

@@ -1,0 +1,497 @@
+/* ca_issue.c: the VMCA's issuing policy: the rules of ca.h, then building
+ * and signing leaves and renewals. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "ca_priv.h"
+#include "err.h"
+#include "pki.h"
+#include "util.h"
+#include "x509gen.h"
+
+/* A request reduced to what the policy looks at. */
+struct request {
+	const X509_NAME *subject;
+	EVP_PKEY *pub;
+	const STACK_OF(X509_EXTENSION) *exts;
+};
+
+enum {
+	ISSUE_NO_POLICY = 1 << 8,	/* renewals: the cert was allowed once */
+};
+
+/* --- building certificates ----------------------------------------------- */
+
+int
+ck_ca_serial(ASN1_INTEGER **out)
+{
+	unsigned char b[8];
+	BIGNUM *bn = NULL;
+
+	*out = NULL;
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return ck_errssl(CK_E_CRYPTO, "RAND_bytes");
+	b[0] |= 0xc0;
+	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL)
+		return CK_E_NOMEM;
+	*out = BN_to_ASN1_INTEGER(bn, NULL);
+	BN_free(bn);
+	return *out == NULL ? CK_E_NOMEM : 0;
+}
+
+int
+ca_set_serial(X509 *x)
+{
+	ASN1_INTEGER *sn = NULL;
+	int r;
+
+	if ((r = ck_ca_serial(&sn)) != 0)
+		return r;
+	if (!X509_set_serialNumber(x, sn))
+		r = CK_E_NOMEM;
+	ASN1_INTEGER_free(sn);
+	return r;
+}
+
+static int
+has_star(const unsigned char *s, int len)
+{
+	return memchr(s, '*', (size_t)len) != NULL;
+}
+
+/* The signing policy of ca.h; returns 0 or the code of the rule that fired. */
+static int
+policy(struct ck_ca *ca, const struct request *rq, unsigned int flags)
+{
+	const X509_NAME *subj = rq->subject;
+	int n, ndns = 0, crit, multisan, r, bits;
+	GENERAL_NAMES *gens = NULL;
+	BASIC_CONSTRAINTS *bc = NULL;
+	ASN1_BIT_STRING *ku = NULL;
+
+	if (ck_key_is_rsa(rq->pub)) {
+		bits = ck_key_bits(rq->pub);
+		if (bits < 2048 || bits > 16384)
+			return ck_errf(CK_E_KEYSIZE, "the request's RSA key has %d bits; "
+			    "use 2048..16384", bits);
+	} else if (ck_key_is_ec(rq->pub)) {
+		bits = ck_key_bits(rq->pub);
+		if (bits != 256 && bits != 384)
+			return ck_errf(CK_E_KEY, "the request's EC key has %d bits; only "
+			    "P-256 and P-384 are accepted", bits);
+	} else {
+		return ck_errf(CK_E_KEY, "the request's key is neither RSA nor EC");
+	}
+	if (flags & ISSUE_NO_POLICY)
+		return 0;
+	n = X509_NAME_entry_count(subj);
+	for (int i = 0; i < n; i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(subj, i);
+		const ASN1_STRING *s = X509_NAME_ENTRY_get_data(e);
+		if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName &&
+		    has_star(ASN1_STRING_get0_data(s), ASN1_STRING_length(s)) &&
+		    !(flags & CK_SIGN_ALLOW_WILDCARD))
+			return ck_errf(CK_E_SUBJECT, "rule 'no wildcard CN' refused CN '%.*s': "
+			    "pass --allow-wildcard to permit it", ASN1_STRING_length(s),
+			    (const char *)ASN1_STRING_get0_data(s));
+	}
+	/* A duplicated or undecodable extension would hide its content from
+	 * the rules below (X509V3_get_d2i gives NULL with crit -2 or >= 0). */
+	gens = X509V3_get_d2i(rq->exts, NID_subject_alt_name, &crit, NULL);
+	if (gens == NULL && crit != -1)
+		return ck_errf(CK_E_CSR_FIELD, "the request's subjectAltName extension is "
+		    "%s", crit == -2 ? "repeated" : "malformed");
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		int type;
+		const ASN1_IA5STRING *s = GENERAL_NAME_get0_value(g, &type);
+		if (type != GEN_DNS)
+			continue;
+		ndns++;
+		if (has_star(ASN1_STRING_get0_data(s), ASN1_STRING_length(s)) &&
+		    !(flags & CK_SIGN_ALLOW_WILDCARD)) {
+			r = ck_errf(CK_E_SAN, "rule 'no wildcard DNS name' refused '%.*s': "
+			    "pass --allow-wildcard to permit it", ASN1_STRING_length(s),
+			    (const char *)ASN1_STRING_get0_data(s));
+			goto out;
+		}
+	}
+	if (ndns > 1) {
+		if ((r = ck_ca_get_option(ca, "multiplesan", &multisan)) != 0)
+			goto out;
+		if (!multisan) {
+			r = ck_errf(CK_E_SAN, "rule 'one DNS name' refused %d DNS names: the "
+			    "multiplesan server option is off (--enableserveroption "
+			    "--option=multiplesan)", ndns);
+			goto out;
+		}
+	}
+	if (!(flags & CK_SIGN_ALLOW_CA)) {
+		bc = X509V3_get_d2i(rq->exts, NID_basic_constraints, &crit, NULL);
+		if (bc == NULL && crit != -1) {
+			r = ck_errf(CK_E_CSR_FIELD, "the request's basicConstraints extension is "
+			    "%s", crit == -2 ? "repeated" : "malformed");
+			goto out;
+		}
+		ku = X509V3_get_d2i(rq->exts, NID_key_usage, &crit, NULL);
+		if (ku == NULL && crit != -1) {
+			r = ck_errf(CK_E_CSR_FIELD, "the request's keyUsage extension is %s",
+			    crit == -2 ? "repeated" : "malformed");
+			goto out;
+		}
+		if (bc != NULL && bc->ca) {
+			r = ck_errf(CK_E_POLICY, "rule 'no subordinate CA' refused a request "
+			    "with basicConstraints CA:TRUE: pass --allow-ca to permit it");
+			goto out;
+		}
+		if (ku != NULL && (ASN1_BIT_STRING_get_bit(ku, 5) || ASN1_BIT_STRING_get_bit(ku, 6))) {
+			r = ck_errf(CK_E_POLICY, "rule 'no subordinate CA' refused a request "
+			    "with keyUsage keyCertSign or cRLSign: pass --allow-ca to permit it");
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	GENERAL_NAMES_free(gens);
+	BASIC_CONSTRAINTS_free(bc);
+	ASN1_BIT_STRING_free(ku);
+	return r;
+}
+
+/*
+ * X509_set_pubkey() on a provider key runs the OpenSSL 3 encoder chain,
+ * whose first use costs more than the signature.  For RSA we hand it a
+ * key decoded from RSAPublicKey DER instead, which encodes directly.
+ * Falls back to the plain call for anything else.
+ */
+static int
+set_pubkey(X509 *x, EVP_PKEY *pub)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	ASN1_SEQUENCE_ANY *seq = NULL;
+	ASN1_TYPE *tn = NULL, *te = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *k = NULL;
+	int len, ok = 0;
+
+	if (ck_key_is_rsa(pub) && EVP_PKEY_get_bn_param(pub, "n", &n) &&
+	    EVP_PKEY_get_bn_param(pub, "e", &e) && (seq = sk_ASN1_TYPE_new_null()) != NULL &&
+	    (tn = ASN1_TYPE_new()) != NULL && (te = ASN1_TYPE_new()) != NULL) {
+		ASN1_INTEGER *in = BN_to_ASN1_INTEGER(n, NULL), *ie = BN_to_ASN1_INTEGER(e, NULL);
+		if (in != NULL && ie != NULL) {
+			ASN1_TYPE_set(tn, V_ASN1_INTEGER, in);
+			ASN1_TYPE_set(te, V_ASN1_INTEGER, ie);
+			in = ie = NULL;
+			if (sk_ASN1_TYPE_push(seq, tn)) {
+				tn = NULL;
+				if (sk_ASN1_TYPE_push(seq, te)) {
+					te = NULL;
+					if ((len = i2d_ASN1_SEQUENCE_ANY(seq, &der)) > 0) {
+						p = der;
+						k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
+					}
+				}
+			}
+		}
+		ASN1_INTEGER_free(in);
+		ASN1_INTEGER_free(ie);
+	}
+	if (k != NULL && EVP_PKEY_eq(k, pub) == 1)
+		ok = X509_set_pubkey(x, k);
+	ERR_clear_error();
+	if (!ok)
+		ok = X509_set_pubkey(x, pub);
+	EVP_PKEY_free(k);
+	OPENSSL_free(der);
+	ASN1_TYPE_free(tn);
+	ASN1_TYPE_free(te);
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	BN_free(n);
+	BN_free(e);
+	return ok;
+}
+
+/* root.cer minus its final self-signed root. */
+static int
+send_chain(struct ck_ca *ca, STACK_OF(X509) **out)
+{
+	STACK_OF(X509) *sk;
+	int n = sk_X509_num(ca->chain);
+	X509 *last = sk_X509_value(ca->chain, n - 1);
+
+	if (X509_NAME_cmp(X509_get_subject_name(last), X509_get_issuer_name(last)) == 0)
+		n--;
+	if ((sk = sk_X509_new_null()) == NULL)
+		return CK_E_NOMEM;
+	for (int i = 0; i < n; i++) {
+		X509 *x = sk_X509_value(ca->chain, i);
+		if (!X509_up_ref(x) || !sk_X509_push(sk, x)) {
+			sk_X509_pop_free(sk, X509_free);
+			return CK_E_NOMEM;
+		}
+	}
+	*out = sk;
+	return 0;
+}
+
+/*
+ * Keep the DER of x, just signed with this handle's key, so recording it
+ * need not verify its signature again (see ca_issued_here).
+ */
+static int
+remember_issued(struct ck_ca *ca, X509 *x)
+{
+	unsigned char *der = NULL;
+	int len;
+
+	if ((len = i2d_X509(x, &der)) <= 0)
+		return ck_errssl(CK_E_CRYPTO, "i2d_X509");
+	OPENSSL_free(ca->issued);
+	ca->issued = der;
+	ca->issued_len = len;
+	return 0;
+}
+
+/*
+ * Issue a certificate for rq under the policy.  days 0 = default.
+ * maxdays bounds the lifetime (3660 for signing, 730 for renewals).
+ */
+static int
+issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigned int flags,
+    const char *aia, X509 **out)
+{
+	X509 *x = NULL, *cacert;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	int64_t now = ck_now();
+	time_t nb;
+	int r, cmp;
+	char when[64];
+
+	*out = NULL;
+	if ((r = ca_need_root(ca)) != 0)
+		return r;
+	cacert = ck_ca_cert(ca);
+	if (days == 0)
+		days = CK_CA_DEFAULT_DAYS;
+	if (days < 1 || days > maxdays)
+		return ck_errf(CK_E_TIME, "a lifetime of %d days is outside 1..%d", days, maxdays);
+	if ((r = policy(ca, rq, flags)) != 0)
+		return r;
+	if (X509_cmp_time(X509_get0_notAfter(cacert), (time_t[]){ (time_t)now }) <= 0) {
+		ca_fmt_time(X509_get0_notAfter(cacert), when, sizeof(when));
+		return ck_errf(CK_E_TIME, "the VMCA certificate expired on %s: install a new "
+		    "root (--selfca or --rootca) first", when);
+	}
+	if ((x = X509_new()) == NULL)
+		return CK_E_NOMEM;
+	nb = (time_t)(now - CK_CA_BACKDATE_SECS);
+	if (!X509_set_version(x, X509_VERSION_3) || (r = ca_set_serial(x)) != 0 ||
+	    !X509_set_subject_name(x, rq->subject) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
+	    !set_pubkey(x, rq->pub) ||
+	    !ASN1_TIME_adj(X509_getm_notBefore(x), nb, 0, 0) ||
+	    !ASN1_TIME_adj(X509_getm_notAfter(x), nb, days, 0)) {
+		r = r ? r : ck_errssl(CK_E_CRYPTO, "X509_set_subject_name");
+		goto out;
+	}
+	/* Never start before the CA does (no "Start Time Error"), never end after it. */
+	if (ASN1_TIME_compare(X509_get0_notBefore(x), X509_get0_notBefore(cacert)) < 0 &&
+	    !X509_set1_notBefore(x, X509_get0_notBefore(cacert))) {
+		r = CK_E_NOMEM;
+		goto out;
+	}
+	cmp = ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(cacert));
+	if (cmp > 0 && !X509_set1_notAfter(x, X509_get0_notAfter(cacert))) {
+		r = CK_E_NOMEM;
+		goto out;
+	}
+	/* The request's extensions in their order, minus the ones we own. */
+	for (int i = 0; i < sk_X509_EXTENSION_num(rq->exts); i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(rq->exts, i);
+		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+		if (nid == NID_authority_key_identifier || nid == NID_info_access)
+			continue;
+		if (!X509_add_ext(x, e, -1)) {
+			r = ck_errssl(CK_E_CRYPTO, "X509_add_ext");
+			goto out;
+		}
+	}
+	if (X509_get_ext_by_NID(x, NID_subject_key_identifier, -1) < 0 &&
+	    (r = ck_ext_push_ski_of(&exts, x)) != 0)
+		goto out;
+	if ((r = ck_ext_push_aki(&exts, cacert)) != 0 ||
+	    (aia != NULL && aia[0] != '\0' && (r = ck_ext_push_aia(&exts, aia)) != 0) ||
+	    (r = ca_add_exts(x, exts)) != 0)
+		goto out;
+	if (X509_sign(x, ca->key, ca_sig_md(ca->key)) <= 0) {
+		r = ck_errssl(CK_E_CRYPTO, "X509_sign with the VMCA key");
+		goto out;
+	}
+	if ((r = remember_issued(ca, x)) != 0 ||
+	    (!(flags & CK_SIGN_NO_RECORD) && (r = ck_ca_record(ca, x)) != 0))
+		goto out;
+	*out = x;
+	x = NULL;
+	r = 0;
+out:
+	ck_exts_free(exts);
+	X509_free(x);
+	return r;
+}
+
+static int
+sign_request(struct ck_ca *ca, const struct request *rq, const struct ck_sign_opts *o,
+    X509 **leaf, STACK_OF(X509) **chain)
+{
+	static const struct ck_sign_opts defaults;
+	X509 *x = NULL;
+	int r;
+
+	if (o == NULL)
+		o = &defaults;
+	*leaf = NULL;
+	if (chain != NULL)
+		*chain = NULL;
+	if (X509_NAME_entry_count(rq->subject) == 0 &&
+	    X509v3_get_ext_by_NID(rq->exts, NID_subject_alt_name, -1) < 0)
+		return ck_errf(CK_E_CSR_FIELD, "the request has an empty subject and no "
+		    "subject alternative name");
+	if ((r = issue(ca, rq, o->days, CK_CA_MAX_DAYS, o->flags, o->aia_url, &x)) != 0)
+		return r;
+	if (chain != NULL && (r = send_chain(ca, chain)) != 0) {
+		X509_free(x);
+		return r;
+	}
+	*leaf = x;
+	return 0;
+}
+
+int
+ck_ca_sign_req(struct ck_ca *ca, X509_REQ *req, const struct ck_sign_opts *o,
+    X509 **leaf, STACK_OF(X509) **chain)
+{
+	struct request rq;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	EVP_PKEY *pub;
+	int r;
+
+	*leaf = NULL;
+	if (chain != NULL)
+		*chain = NULL;
+	if ((pub = X509_REQ_get0_pubkey(req)) == NULL) {
+		ERR_clear_error();
+		return ck_errf(CK_E_CSR_FIELD, "the request has no usable public key");
+	}
+	if (X509_REQ_verify(req, pub) != 1) {
+		ERR_clear_error();
+		return ck_errf(CK_E_CSR_FIELD, "the request's self-signature does not verify");
+	}
+	exts = X509_REQ_get_extensions(req);
+	rq.subject = X509_REQ_get_subject_name(req);
+	rq.pub = pub;
+	rq.exts = exts;
+	r = sign_request(ca, &rq, o, leaf, chain);
+	ck_exts_free(exts);
+	return r;
+}
+
+int
+ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
+    const struct ck_sign_opts *o, X509 **leaf, STACK_OF(X509) **chain)
+{
+	struct request rq;
+	X509_NAME *subj = NULL;
+	GENERAL_NAMES *san = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	unsigned int ku = CK_KU_LEAF;
+	int r;
+
+	*leaf = NULL;
+	if (chain != NULL)
+		*chain = NULL;
+	if ((r = ck_cfg_subject(cfg, &subj)) != 0 || (r = ck_cfg_san(cfg, &san)) != 0)
+		goto out;
+	if (o != NULL && (o->flags & CK_SIGN_DATAENC))
+		ku |= KU_DATA_ENCIPHERMENT;
+	/* the SKI follows, added by issue() from the certificate's key */
+	if ((r = ck_ext_push_ku(&exts, 0, ku)) != 0 ||
+	    (san != NULL && (r = ck_ext_push_san(&exts, san)) != 0))
+		goto out;
+	rq.subject = subj;
+	rq.pub = key;
+	rq.exts = exts;
+	r = sign_request(ca, &rq, o, leaf, chain);
+out:
+	ck_exts_free(exts);
+	GENERAL_NAMES_free(san);
+	X509_NAME_free(subj);
+	return r;
+}
+
+/* CK_E_REVOKED if x is in the index and revoked. */
+static int
+refuse_revoked(struct ck_ca *ca, X509 *x)
+{
+	int found, revoked, r;
+	char a[256];
+
+	if ((r = ca_lookup_ro(ca, x, &found, &revoked)) == 0 && revoked)
+		r = ck_errf(CK_E_REVOKED, "%s is revoked: a revoked certificate cannot be "
+		    "renewed; issue a new one (--gencert or --gencertfromcsr)",
+		    ca_name_str(X509_get_subject_name(x), a, sizeof(a)));
+	return r;
+}
+
+int
+ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int flags,
+    X509 **out, STACK_OF(X509) **chain)
+{
+	struct request rq;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	int r;
+
+	*out = NULL;
+	if (chain != NULL)
+		*chain = NULL;
+	if ((r = ca_need_root(ca)) != 0 || (r = ca_issued_here(ca, old)) != 0 ||
+	    (r = refuse_revoked(ca, old)) != 0)
+		return r;
+	if (key != NULL && (r = ck_cert_key_match(old, key)) != 0)
+		return ck_errf(r, "the private key is not the key of the certificate to renew");
+	if (days < 0 || days > CK_CA_RENEW_MAX_DAYS)
+		return ck_errf(CK_E_TIME, "a renewal lifetime of %d days is outside 1..%d",
+		    days, CK_CA_RENEW_MAX_DAYS);
+	/* All extensions but the AKI, which issue() adds for the current CA. */
+	if ((exts = sk_X509_EXTENSION_new_null()) == NULL)
+		return CK_E_NOMEM;
+	for (int i = 0; i < X509_get_ext_count(old); i++) {
+		X509_EXTENSION *e = X509_get_ext(old, i);
+		if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_authority_key_identifier)
+			continue;
+		if ((e = X509_EXTENSION_dup(e)) == NULL || !sk_X509_EXTENSION_push(exts, e)) {
+			X509_EXTENSION_free(e);
+			r = CK_E_NOMEM;
+			goto out;
+		}
+	}
+	rq.subject = X509_get_subject_name(old);
+	rq.pub = X509_get0_pubkey(old);
+	rq.exts = exts;
+	r = issue(ca, &rq, days, CK_CA_RENEW_MAX_DAYS, ISSUE_NO_POLICY | (flags & CK_SIGN_NO_RECORD),
+	    NULL, out);
+	if (r == 0 && chain != NULL && (r = send_chain(ca, chain)) != 0) {
+		X509_free(*out);
+		*out = NULL;
+	}
+out:
+	ck_exts_free(exts);
+	return r;
+}
