@@ -43,9 +43,10 @@ typedef void (*ck_sup_progress)(void *u, enum ck_sup_event ev, const struct ck_s
 
 struct ck_sup;
 
-/* A supervisor over reg (not copied: reg must outlive it).  Sets
- * CK_MACHINE_SSL, CK_CONF_DIR, CK_RUN_DIR and CK_LOG_DIR in the
- * environment, for the commands of services, probes and stop. */
+/* A supervisor over reg (not copied: reg must outlive it).  The commands
+ * of services, probes and stop get CK_MACHINE_SSL, CK_CONF_DIR,
+ * CK_RUN_DIR, CK_LOG_DIR and CK_SERVICE in an environment built for
+ * them; the caller's own environment is never changed. */
 int ck_sup_open(struct ck_registry *reg, struct ck_sup **out);
 void ck_sup_close(struct ck_sup *sup);
 void ck_sup_set_progress(struct ck_sup *sup, ck_sup_progress cb, void *u);
@@ -71,30 +72,5 @@ int ck_sup_result(struct ck_sup *sup, size_t i, const char **msg);
 
 /* The last lines (at most maxlines) of the service's log, malloc'ed. */
 char *ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines);
-
-/* --- backends (internal to lib/supervisor.c and lib/systemd.c) --------- */
-
-struct ck_backend {
-	/* begin starting the service (must not block on readiness) */
-	int (*launch)(struct ck_sup *sup, size_t i);
-	/* 1 if the service's process/unit is up, 0 if not */
-	int (*alive)(struct ck_sup *sup, size_t i);
-	/* 1 if it is up and the backend considers it started: what a pid
-	 * probe tests.  A systemd unit still "activating" is alive but not
-	 * ready (the StartPending of service-control). */
-	int (*ready)(struct ck_sup *sup, size_t i);
-	/* begin stopping: stop command or SIGTERM */
-	int (*stop)(struct ck_sup *sup, size_t i);
-	/* SIGKILL what is left */
-	int (*kill)(struct ck_sup *sup, size_t i);
-	/* forget the service after it stopped (pidfile) */
-	void (*reap)(struct ck_sup *sup, size_t i);
-};
-
-extern const struct ck_backend ck_backend_systemd;
-struct ck_registry *ck_sup_registry(struct ck_sup *sup);
-/* Run argv (no shell) and wait; returns its exit status (or -1), stdout
- * captured into out (if not NULL, up to outsz-1 bytes, NUL-terminated). */
-int ck_sup_run(char *const argv[], char *out, size_t outsz);
 
 #endif

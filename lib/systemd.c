@@ -11,16 +11,17 @@
 #include <string.h>
 
 #include "err.h"
-#include "supervisor.h"
+#include "sup_backend.h"
 
 static const struct ck_service *
 svc(struct ck_sup *sup, size_t i)
 {
-	return &ck_sup_registry(sup)->svc[i];
+	return &sup->reg->svc[i];
 }
 
 static int
-systemctl(const char *verb, const char *opt, const char *unit, char *out, size_t outsz)
+systemctl(struct ck_sup *sup, const char *verb, const char *opt, const char *unit, char *out,
+    size_t outsz)
 {
 	char *argv[6];
 	int n = 0;
@@ -32,14 +33,14 @@ systemctl(const char *verb, const char *opt, const char *unit, char *out, size_t
 	argv[n++] = (char *)"--";
 	argv[n++] = (char *)unit;
 	argv[n] = NULL;
-	return ck_sup_run(argv, out, outsz);
+	return sup_run(sup, argv, out, outsz);
 }
 
 static int
 sd_launch(struct ck_sup *sup, size_t i)
 {
 	const struct ck_service *s = svc(sup, i);
-	int st = systemctl("start", "--no-block", s->unit, NULL, 0);
+	int st = systemctl(sup, "start", "--no-block", s->unit, NULL, 0);
 
 	if (st != 0)
 		return ck_errf(CK_E_SERVICE, "systemctl start --no-block %s failed (exit status %d)",
@@ -52,7 +53,7 @@ static void
 active_state(struct ck_sup *sup, size_t i, char *out, size_t outsz)
 {
 	out[0] = '\0';
-	systemctl("is-active", NULL, svc(sup, i)->unit, out, outsz);
+	systemctl(sup, "is-active", NULL, svc(sup, i)->unit, out, outsz);
 	out[strcspn(out, "\n")] = '\0';
 }
 
@@ -86,7 +87,7 @@ static int
 sd_stop(struct ck_sup *sup, size_t i)
 {
 	const struct ck_service *s = svc(sup, i);
-	int st = systemctl("stop", "--no-block", s->unit, NULL, 0);
+	int st = systemctl(sup, "stop", "--no-block", s->unit, NULL, 0);
 
 	if (st != 0)
 		return ck_errf(CK_E_SERVICE, "systemctl stop --no-block %s failed (exit status %d)",
@@ -97,7 +98,7 @@ sd_stop(struct ck_sup *sup, size_t i)
 static int
 sd_kill(struct ck_sup *sup, size_t i)
 {
-	systemctl("kill", "--signal=SIGKILL", svc(sup, i)->unit, NULL, 0);
+	systemctl(sup, "kill", "--signal=SIGKILL", svc(sup, i)->unit, NULL, 0);
 	return 0;
 }
 

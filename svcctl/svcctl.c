@@ -76,12 +76,17 @@ static const struct svcctl_cmd commands[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: svcctl --start|--stop|--restart [--ignore] [--all | --vmon-profile P | NAME...]\n"
-	    "       svcctl --status [--all | NAME...]\n"
-	    "       svcctl --list-services\n"
-	    "       svcctl --replace-cert [--cert F [--key F] [--chain F] [--root-cert F] |\n"
-	    "                              --vmca-config F | --renew [--days N]] [--dry-run]\n"
-	    "       svcctl --resume | --rollback\n\noptions:\n");
+	/* the same options as svcctl(8)'s SYNOPSIS (tests/e2e/svcctl_options.sh) */
+	fprintf(f, "usage: svcctl --start|--stop|--restart [--ignore] [-r FILE]\n"
+	    "              --all|--vmon-profile PROFILE|NAME...\n"
+	    "       svcctl --status [-r FILE] [--all|--vmon-profile PROFILE|NAME...]\n"
+	    "       svcctl --list-services|--list [-r FILE]\n"
+	    "       svcctl --replace-cert [-r FILE] [--cert FILE [--key FILE] [--key-password SPEC]\n"
+	    "              [--chain FILE] [--root-cert FILE] | --vmca-config FILE [--key FILE] |\n"
+	    "              --renew] [--days N] [--store NAME] [--alias ALIAS] [--fqdn NAME]\n"
+	    "              [-n|--dry-run]\n"
+	    "       svcctl --resume|--rollback [-r FILE]\n"
+	    "       svcctl -h|--help|--version\n\noptions:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[64];
 		const struct option_def *d = &options[i];
