@@ -3,7 +3,7 @@
  * certool/opts.c), argv split from the input on NUL bytes.  Only parsing
  * runs: no command is executed.
  */
-/* fuzz-extra: certool/opts.c */
+/* linked with certool/opts.c (fuzz/Makefile.inc) */
 #include "config.h"
 
 #include <stdint.h>

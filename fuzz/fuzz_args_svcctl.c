@@ -4,7 +4,8 @@
  * so svcctl/svcctl.c is compiled into this target (its main renamed); the
  * chosen action is not executed.
  */
-/* fuzz-extra: svcctl/common.c svcctl/cmd_control.c svcctl/cmd_status.c svcctl/cmd_swap.c */
+/* linked with svcctl/common.c svcctl/cmd_control.c svcctl/cmd_status.c svcctl/cmd_swap.c (fuzz/Makefile.inc) */
+int svcctl_main(int argc, char **argv);
 #define main svcctl_main
 #include "../svcctl/svcctl.c"
 #undef main
@@ -13,7 +14,6 @@
 
 #include "argv.h"
 
-int svcctl_main(int argc, char **argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int

@@ -3,7 +3,7 @@
  * vecs-cli's grammar), argv split from the input on NUL bytes.  Only
  * parsing runs: the command found is not executed.
  */
-/* fuzz-extra: vecs/main.c vecs/opts.c vecs/store_cmds.c vecs/entry_cmds.c vecs/bundle.c vecs/refresh.c */
+/* linked with vecs/main.c vecs/opts.c vecs/store_cmds.c vecs/entry_cmds.c vecs/bundle.c vecs/refresh.c (fuzz/Makefile.inc) */
 #include "config.h"
 
 #include <stdint.h>

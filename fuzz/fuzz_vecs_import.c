@@ -5,7 +5,7 @@
  * (--bundle); the rest is the file.  Imports that succeed really write the
  * store, so the store code sees whatever the importers let through.
  */
-/* fuzz-extra: vecs/main.c vecs/opts.c vecs/store_cmds.c vecs/entry_cmds.c vecs/bundle.c vecs/refresh.c */
+/* linked with vecs/main.c vecs/opts.c vecs/store_cmds.c vecs/entry_cmds.c vecs/bundle.c vecs/refresh.c (fuzz/Makefile.inc) */
 #define _GNU_SOURCE
 #include "config.h"
 

@@ -1,10 +1,13 @@
 #!/bin/sh
-# Run every fuzz target (or those named) for SECONDS each, starting from the
-# committed seed corpus.  Any crash, leak, timeout or out-of-memory fails.
+# Run every fuzz target (or those named): each first replays its committed
+# seed corpus (fuzz/corpus/NAME) and what earlier runs found, then fuzzes
+# for SECONDS.  Any crash, leak, timeout or out-of-memory fails.
 #   sh fuzz/run.sh [-t SECONDS] [-b BUILDDIR] [-j JOBS] [TARGET...]
-# -j runs that many targets at once (each still gets SECONDS); TARGET may be
-# given with or without its fuzz_ prefix.  New inputs found go to
-# BUILDDIR/fuzz/corpus-NAME, crashes to BUILDDIR/fuzz/artifacts.
+# BUILDDIR is a tree configured with CC=clang --enable-fuzzing whose
+# `make fuzz-build` has run (`make fuzz` does both).  -j runs that many
+# targets at once (each still gets SECONDS); TARGET may be given with or
+# without its fuzz_ prefix.  New inputs found go to BUILDDIR/fuzz/corpus-NAME,
+# crashes to BUILDDIR/fuzz/artifacts.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=60
@@ -20,8 +23,7 @@ while getopts t:b:j: o; do
 done
 shift $((OPTIND - 1))
 out=$bdir/fuzz
-sh "$top/fuzz/build.sh" "$bdir" "$out" >/dev/null
-targets=${*:-$(cd "$out" && ls fuzz_* 2>/dev/null | grep -v '\.' || true)}
+targets=${*:-$(cd "$top/fuzz" && ls fuzz_*.c | sed 's/\.c$//')}
 # scratch state of the targets (a VMCA, a store) on tmpfs when possible,
 # removed afterwards
 scratch=$(mktemp -d /dev/shm/ckfuzz.XXXXXX 2>/dev/null || mktemp -d)
@@ -45,7 +47,7 @@ status=0
 set -- 
 for t in $targets; do
 	case $t in fuzz_*) ;; *) t=fuzz_$t ;; esac
-	[ -x "$out/$t" ] || { echo "fuzz/run.sh: no target $t" >&2; status=1; continue; }
+	[ -x "$out/$t" ] || { echo "fuzz/run.sh: no target $t in $out (make fuzz-build)" >&2; status=1; continue; }
 	set -- "$@" "$t"
 done
 while [ $# -gt 0 ]; do

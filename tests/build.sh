@@ -5,7 +5,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bdir=${1:-$top/build}
-shift 2>/dev/null || true
+[ $# -eq 0 ] || shift	# (a failed shift exits dash, even with || true)
 cd "$top"
 [ -x configure ] && [ configure -nt configure.ac ] || ./autogen.sh >/dev/null
 mkdir -p "$bdir"

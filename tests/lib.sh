@@ -80,3 +80,35 @@ finish() {
 
 # skip REASON: exit 77 (automake's skip)
 skip() { echo "SKIP: $*"; exit 77; }
+
+# trials N: how many rounds a randomised stress or kill loop runs.
+# CK_TRIALS sets it for every such loop (tests/run-all.sh keeps it low in
+# its sanitizer stage and high with --long); without it, N.
+trials() { echo "${CK_TRIALS:-$1}"; }
+
+# cached_fixture NAME FUNC FILE...: make the fixture set NAME (keys, CAs)
+# once per build tree and let every test reuse it.  FUNC runs in a subshell
+# and fills the empty directory $FX; after the call $FX names the finished
+# set, which callers copy from and never change.  Tests run in parallel:
+# the first caller makes the set under a lock while the others wait.  The
+# set is made again when FILE... (the scripts and binaries that make it)
+# change, when it is a day old (its certificates expire), and on every
+# tests/run-all.sh run (it empties tests/fixtures).  CK_FIXTURE_CACHE=0
+# makes a private set under $T instead.
+cached_fixture() {
+	_fxname=$1 _fxfunc=$2
+	shift 2
+	if [ "${CK_FIXTURE_CACHE:-1}" = 0 ]; then
+		FX=$T/fixture-$_fxname
+		rm -rf "$FX" && mkdir -p "$FX" && ( "$_fxfunc" )
+		return
+	fi
+	_fxbase=$top_builddir/tests/fixtures
+	FX=$_fxbase/$_fxname-$(cat "$@" | cksum | cut -d' ' -f1)
+	mkdir -p "$_fxbase" || return 1
+	(
+	flock 9 || exit 1
+	[ -f "$FX/.complete" ] && [ -z "$(find "$FX/.complete" -mmin +1440)" ] && exit 0
+	rm -rf "$_fxbase/$_fxname"-* && mkdir -p "$FX" && ( "$_fxfunc" ) && : >"$FX/.complete"
+	) 9>"$_fxbase/$_fxname.lock"
+}

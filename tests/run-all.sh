@@ -1,24 +1,65 @@
 #!/bin/sh
-# The README's test command.  On a fresh Debian 12 machine (as root) it
-# installs what is missing, then:
-#   1. builds with gcc and -Werror and runs the whole suite (unit + e2e);
-#   2. builds with clang and -Werror (warnings must be clean with both);
-#   3. builds with ASan+UBSan and runs the whole suite again;
-#   4. runs the unit suites and the end-to-end tests (VALGRIND_E2E: all but
-#      three timing tests) under valgrind memcheck: any error or definite
-#      leak fails;
-#   5. runs every libFuzzer target (fuzz/) for FUZZ_SECONDS (60) seconds
-#      from the committed corpus, FUZZ_JOBS (2) at once: any crash, leak or
-#      timeout fails.
-# Test logs are printed so the results are visible in CI output, and each
-# stage's wall time is in the summary.
-# SKIP_ASAN=1, SKIP_CLANG=1, SKIP_VALGRIND=1, SKIP_FUZZ=1 leave a stage out.
+# The README's test command (and .ci/run's).  On a fresh Debian 12 machine
+# (as root) it installs what is missing, then runs five stages, each
+# proving something the others do not:
+#   1. gcc: builds with -Werror and the test hooks, runs the whole suite
+#      (unit + e2e) at full size;
+#   2. clang: a release build (-Werror, --disable-test-hooks, the hardening
+#      flags), checked by tests/e2e/hardening.sh: RELRO, PIE, stack
+#      protector, FORTIFY, and `strings` finds no CERTKIT_TEST_* or
+#      CERTKIT_FAKE_NOW in the three binaries (a leaked hook fails);
+#   3. asan: clang with ASan+UBSan (+LSan) and libFuzzer's coverage
+#      instrumentation (--enable-fuzzing), the whole suite again with the
+#      randomised kill/stress loops cut to CK_TRIALS (5) trials, since the
+#      gcc stage runs them in full;
+#   4. valgrind: memcheck finds what ASan does not (reads of uninitialised
+#      memory): the unit suites and tests/e2e/smoke.sh, a short pass
+#      through each program (VALGRIND_E2E sets the e2e list);
+#   5. fuzz: every libFuzzer target, built in the asan tree (`make
+#      fuzz-build`), replays its committed corpus and then fuzzes for
+#      FUZZ_SECONDS (10) seconds, FUZZ_JOBS (2) at once.
+# `sh tests/run-all.sh --long` is the soak, for a quiet machine (about an
+# hour): the kill loops with CK_TRIALS (500) trials in the gcc and asan
+# stages, every e2e test but three timing ones under valgrind, and
+# FUZZ_SECONDS (300) seconds per fuzz target.
+# Test fixtures (keys, CAs; tests/lib.sh's cached_fixture) are made once
+# per stage and shared by its tests.  Test logs are printed so the results
+# are visible in CI output, and each stage's wall time is in the summary;
+# the last line is "run-all: N passed, N failed".
+# SKIP_GCC=1, SKIP_CLANG=1, SKIP_ASAN=1, SKIP_VALGRIND=1, SKIP_FUZZ=1 leave
+# a stage out (SKIP_ASAN also leaves out fuzz, which is built there).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+long=0
+case ${1:-} in
+--long) long=1 ;;
+"") ;;
+*) echo "usage: sh tests/run-all.sh [--long]" >&2; exit 2 ;;
+esac
 sh "$top/tests/deps.sh"
 status=0
 summary=""
 npass=0 nfail=0
+if [ "$long" = 1 ]; then
+	GCC_TRIALS=${CK_TRIALS:-500} ASAN_TRIALS=${CK_TRIALS:-500}
+	FUZZ_SECONDS=${FUZZ_SECONDS:-300}
+	# the e2e tests under memcheck: all but three whose subject is timing,
+	# not memory (hostile_inputs.sh: 100 MiB of service output, a full
+	# tmpfs, racing swaps; vecs_crash.sh and svcctl_kill.sh: SIGKILL at
+	# random moments, and a killed process reports no leaks anyway);
+	# demo.sh calls the binaries directly and hardening.sh reads ELF headers
+	VALGRIND_E2E=${VALGRIND_E2E:-"tests/e2e/certool_basic.sh tests/e2e/certool_ca.sh
+	 tests/e2e/certool_policy.sh tests/e2e/certool_revoke.sh tests/e2e/certool_errors.sh
+	 tests/e2e/vecs_compat.sh tests/e2e/vecs_errors.sh tests/e2e/vecs_extra.sh
+	 tests/e2e/vecs_lazycrypto.sh
+	 tests/e2e/svcctl_cli.sh tests/e2e/svcctl_systemd.sh tests/e2e/svcctl_manual.sh
+	 tests/e2e/svcctl_swap.sh tests/e2e/secrets.sh tests/e2e/workflow_csr.sh"}
+else
+	GCC_TRIALS=${CK_TRIALS:-} ASAN_TRIALS=${CK_TRIALS:-5}
+	FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+	VALGRIND_E2E=${VALGRIND_E2E:-tests/e2e/smoke.sh}
+fi
+VALGRIND_E2E=$(echo $VALGRIND_E2E)	# one line, for TESTS= and the echo
 
 # tally RES P F: add a stage's passed and failed tests to the closing line;
 # a stage that failed with no failed test counted (a build, a crash of the
@@ -28,10 +69,14 @@ tally() {
 	[ "$1" = ok ] || [ "$f" -gt 0 ] || f=1
 	npass=$((npass + $2)) nfail=$((nfail + f))
 }
+# note LINE: a line of the closing summary
+note() { summary="$summary
+$*"; }
 
 # automake's summary in FILE: the PASS count, and FAIL + ERROR + XPASS
 am_pass() { sed -n 's/^# PASS: *//p' "$1" | awk '{ n += $1 } END { print n + 0 }'; }
 am_fail() { sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' "$1" | awk '{ n += $1 } END { print n + 0 }'; }
+am_totals() { grep -E '^# (TOTAL|FAIL|ERROR):' "$1" | tr '\n' ' '; }
 
 print_logs() {
 	for log in $(find "$1/tests" -name '*.log' ! -name test-suite.log 2>/dev/null | sort); do
@@ -40,63 +85,69 @@ print_logs() {
 	done
 }
 
-# run_suite NAME BUILDDIR [configure args]: build, make check, print logs
-run_suite() {
+# build NAME BUILDDIR [configure args]: tests/build.sh, a failure counted
+build() {
 	name=$1 bdir=$2; shift 2
 	echo "=== $name: build in $bdir ($*)"
-	if ! sh "$top/tests/build.sh" "$bdir" "$@"; then
-		status=1; tally FAILED 0 0; summary="$summary
-$name: BUILD FAILED"; return
-	fi
-	echo "=== $name: make check"
-	start=$(date +%s)
-	if (cd "$bdir" && make -j2 check >check.out 2>&1); then res=ok; else res=FAILED; status=1; fi
-	print_logs "$bdir"
-	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$bdir/check.out" || tail -30 "$bdir/check.out"
-	tally $res "$(am_pass "$bdir/check.out")" "$(am_fail "$bdir/check.out")"
-	summary="$summary
-$name: $res ($(( $(date +%s) - start ))s) $(grep -E '^# (TOTAL|FAIL|ERROR):' "$bdir/check.out" | tr '\n' ' ')"
+	if sh "$top/tests/build.sh" "$bdir" "$@"; then return 0; fi
+	status=1; tally FAILED 0 0; note "$name: BUILD FAILED"
+	return 1
 }
 
-run_suite gcc "$top/build"
+# check NAME BUILDDIR TRIALS [make args]: make check with fresh fixtures,
+# print the logs, count the results
+check() {
+	name=$1 bdir=$2 trials=$3; shift 3
+	echo "=== $name: make check $*"
+	start=$(date +%s)
+	rm -rf "$bdir/tests/fixtures"
+	if (cd "$bdir" && ${trials:+env CK_TRIALS="$trials"} make -j2 check "$@" >"$name.out" 2>&1); then
+		res=ok
+	else
+		res=FAILED; status=1
+	fi
+	print_logs "$bdir"
+	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$bdir/$name.out" || tail -30 "$bdir/$name.out"
+	tally $res "$(am_pass "$bdir/$name.out")" "$(am_fail "$bdir/$name.out")"
+	note "$name: $res ($(( $(date +%s) - start ))s) $(am_totals "$bdir/$name.out")"
+}
+
+if [ "${SKIP_GCC:-0}" != 1 ]; then
+	build gcc "$top/build" && check gcc "$top/build" "$GCC_TRIALS"
+fi
 
 if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
-	echo "=== clang: -Werror build"
 	start=$(date +%s)
-	if CC=clang sh "$top/tests/build.sh" "$top/build-clang"; then
-		summary="$summary
-clang: build ok ($(( $(date +%s) - start ))s)"
-	else
-		status=1; tally FAILED 0 0; summary="$summary
-clang: BUILD FAILED"
+	if CC=clang build clang "$top/build-clang" --disable-test-hooks; then
+		echo "=== clang: tests/e2e/hardening.sh on the release build"
+		if top_builddir=$top/build-clang top_srcdir=$top OPENSSL=openssl \
+		    sh "$top/tests/e2e/hardening.sh" >"$top/build-clang/hardening.out" 2>&1; then
+			res=ok
+		else
+			res=FAILED; status=1
+		fi
+		cat "$top/build-clang/hardening.out"
+		# its closing line: "N passed, N failed"
+		set -- $(tail -n 1 "$top/build-clang/hardening.out" | tr -cs '0-9' ' ') 0 0
+		tally $res "$1" "$2"
+		note "clang release build + hardening.sh: $res ($(( $(date +%s) - start ))s) $(tail -n 1 "$top/build-clang/hardening.out")"
 	fi
 fi
 
-if [ "${SKIP_ASAN:-0}" != 1 ]; then
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    run_suite asan "$top/build-asan" --enable-asan --enable-debug
+asan_built=0
+if [ "${SKIP_ASAN:-0}" != 1 ] && command -v clang >/dev/null; then
+	if CC=clang build asan "$top/build-asan" --enable-fuzzing --enable-debug; then
+		asan_built=1
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		    check asan "$top/build-asan" "$ASAN_TRIALS"
+	fi
 fi
 
-# The e2e tests run under memcheck (tests/lib.sh VALGRIND_TESTS=1 wraps every
-# certool/vecs/svcctl they call): every e2e test of the three binaries and
-# of the workflows, except three whose subject is timing, not memory, and
-# that would take most of CI's time under memcheck (each binary start costs
-# a second or more there): hostile_inputs.sh (100 MiB of service output,
-# a full tmpfs, two racing swaps; ~15 min), vecs_crash.sh and svcctl_kill.sh
-# (SIGKILL at random moments: a killed process reports no leaks anyway).
-# demo.sh calls the binaries directly and hardening.sh reads ELF headers.
-# VALGRIND_E2E="..." sets the list (e.g. to add those on a quiet machine).
-VALGRIND_E2E=${VALGRIND_E2E:-"tests/e2e/certool_basic.sh tests/e2e/certool_ca.sh
- tests/e2e/certool_policy.sh tests/e2e/certool_revoke.sh tests/e2e/certool_errors.sh
- tests/e2e/vecs_compat.sh tests/e2e/vecs_errors.sh tests/e2e/vecs_extra.sh
- tests/e2e/vecs_lazycrypto.sh
- tests/e2e/svcctl_cli.sh tests/e2e/svcctl_systemd.sh tests/e2e/svcctl_manual.sh
- tests/e2e/svcctl_swap.sh tests/e2e/secrets.sh tests/e2e/workflow_csr.sh"}
-VALGRIND_E2E=$(echo $VALGRIND_E2E)	# one line, for TESTS= and the echo
-if [ "${SKIP_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
+if [ "${SKIP_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null && [ -f "$top/build/Makefile" ]; then
 	echo "=== valgrind: unit suites and $VALGRIND_E2E under memcheck"
 	start=$(date +%s)
+	rm -rf "$top/build/tests/fixtures"
 	if (cd "$top/build" && make -j2 check VALGRIND_TESTS=1 TESTS="tests/unit/runner $VALGRIND_E2E" \
 	    >valgrind.out 2>&1); then
 		res=ok
@@ -108,20 +159,18 @@ if [ "${SKIP_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
 		echo "--- valgrind: ${t%.sh}.log"
 		cat "$top/build/${t%.sh}.log"
 	done
-	summary="$summary
-valgrind (unit + e2e): $res ($(( $(date +%s) - start ))s) $(grep -E '^# (TOTAL|FAIL|ERROR):' "$top/build/valgrind.out" | tr '\n' ' ')"
+	note "valgrind (unit + $VALGRIND_E2E): $res ($(( $(date +%s) - start ))s) $(am_totals "$top/build/valgrind.out")"
 fi
 
-if [ "${SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
-	echo "=== fuzz: every target for ${FUZZ_SECONDS:-60}s"
+if [ "${SKIP_FUZZ:-0}" != 1 ] && [ "$asan_built" = 1 ]; then
+	echo "=== fuzz: every target replays its corpus, then fuzzes ${FUZZ_SECONDS}s"
 	start=$(date +%s)
-	if sh "$top/fuzz/run.sh" -t "${FUZZ_SECONDS:-60}" -j "${FUZZ_JOBS:-2}" -b "$top/build" \
-	    >"$top/build/fuzz.out" 2>&1; then res=ok; else res=FAILED; status=1; fi
-	cat "$top/build/fuzz.out"
+	if (cd "$top/build-asan" && make -j2 fuzz FUZZ_SECONDS="$FUZZ_SECONDS" FUZZ_JOBS="${FUZZ_JOBS:-2}") \
+	    >"$top/build-asan/fuzz.out" 2>&1; then res=ok; else res=FAILED; status=1; fi
+	cat "$top/build-asan/fuzz.out"
 	# each target is one test: "NAME: Done N runs ..." or "FAIL: NAME ..."
-	tally $res "$(grep -c ': Done ' "$top/build/fuzz.out")" "$(grep -c '^FAIL: ' "$top/build/fuzz.out")"
-	summary="$summary
-fuzz: $res ($(( $(date +%s) - start ))s)"
+	tally $res "$(grep -c ': Done ' "$top/build-asan/fuzz.out")" "$(grep -c '^FAIL: ' "$top/build-asan/fuzz.out")"
+	note "fuzz (${FUZZ_SECONDS}s a target): $res ($(( $(date +%s) - start ))s)"
 fi
 
 echo "=== summary$summary"

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
@@ -34,6 +35,30 @@
 #endif
 /* every function below has been in libcrypto since 3.0.0 */
 #define OPENSSL_VERSION_NODE "OPENSSL_3.0.0"
+
+/*
+ * The dependency the dynamic section no longer shows, declared for
+ * packaging tools (dpkg-shlibdeps does not read it yet, so debian/control
+ * must name libssl3 itself), needrestart and anything else reading ELF
+ * notes: an ELF note in the freedesktop.org "ELF dlopen metadata" format
+ * (owner "FDO", type 0x407c0c0a, a NUL-terminated JSON array), in its own
+ * section .note.dlopen.  tests/e2e/hardening.sh checks it is there.
+ */
+#define CK_DLOPEN_NOTE_OWNER "FDO"
+#define CK_DLOPEN_NOTE_TYPE UINT32_C(0x407c0c0a)
+#define CK_DLOPEN_NOTE_JSON \
+	"[{\"feature\":\"crypto\"," \
+	"\"description\":\"certificates and keys (loaded on first use)\"," \
+	"\"priority\":\"required\"," \
+	"\"soname\":[\"" CK_LIBCRYPTO_SONAME "\"]}]"
+__attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
+	uint32_t n_namesz, n_descsz, n_type;
+	char name[sizeof(CK_DLOPEN_NOTE_OWNER)];	/* 4 bytes: no padding */
+	_Alignas(4) char desc[(sizeof(CK_DLOPEN_NOTE_JSON) + 3) & ~(size_t)3];
+} ck_dlopen_note = {
+	sizeof(CK_DLOPEN_NOTE_OWNER), sizeof(CK_DLOPEN_NOTE_JSON), CK_DLOPEN_NOTE_TYPE,
+	CK_DLOPEN_NOTE_OWNER, CK_DLOPEN_NOTE_JSON,
+};
 
 /*
  * F(return type, name, (parameters), (arguments)): a function;

@@ -21,7 +21,11 @@ ssl_dir() {
 	find "$CERTKIT_ROOT" -type d -name machine-ssl | head -1
 }
 
-pki_setup() {
+# _pki_make: the PKI, made once per build tree (cached_fixture) in
+# $FX/root (a CERTKIT_ROOT) and $FX/w
+_pki_make() {
+	CERTKIT_ROOT=$FX/root W=$FX/w
+	mkdir -p "$CERTKIT_ROOT" "$W"
 	cat >"$W/ca.cfg" <<EOC
 Country = US
 Name = Test Root CA
@@ -41,7 +45,12 @@ EOC
 		"$CERTOOL" --gencert --privkey="$W/m$n.key" --cert="$W/m$n.crt" --config="$W/m.cfg" >/dev/null || return 1
 	done
 	"$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$W/m1.crt" \
-	    --key "$W/m1.key" >/dev/null || return 1
+	    --key "$W/m1.key" >/dev/null
+}
+pki_setup() {
+	cached_fixture "pki-$FQDN" _pki_make "$top_srcdir/tests/e2e/svcctl_pki.sh" \
+	    "$top_builddir/certool/certool" "$top_builddir/vecs/vecs" || return 1
+	cp -a "$FX/root/." "$CERTKIT_ROOT/" && cp -a "$FX/w/." "$W/" || return 1
 	MS_DIR=$(ssl_dir)
 	[ -n "$MS_DIR" ] && [ -f "$MS_DIR/machine-ssl.crt" ]
 }

@@ -12,9 +12,11 @@ command -v mdb_stat >/dev/null 2>&1 || skip "lmdb-utils (mdb_stat) not installed
     -subj /CN=new.example -days 30 ) >/dev/null 2>&1
 # The full sizes (120 kill trials, 4 x 250 concurrent creates) run in the
 # normal build; a sanitizer build starts each process ~10x slower, so it
-# runs a quarter of them to keep CI time sane.
-TRIALS=120 PER_WRITER=250
-if grep -q __asan_init "$VECS" 2>/dev/null; then TRIALS=30 PER_WRITER=60; fi
+# runs a quarter of them to keep CI time sane.  CK_TRIALS (tests/lib.sh's
+# trials) sets the kill trials and the creates per writer: low in CI's sanitizer stage, high in
+# `tests/run-all.sh --long`.
+TRIALS=$(trials 120) PER_WRITER=$(trials 250)
+if grep -q __asan_init "$VECS" 2>/dev/null; then TRIALS=$(trials 30) PER_WRITER=$(trials 60); fi
 FP_OLD=$("$OPENSSL" x509 -in "$T/leaf.pem" -noout -fingerprint)
 FP_NEW=$("$OPENSSL" x509 -in "$T/new.pem" -noout -fingerprint)
 

@@ -10,9 +10,10 @@
 [ -x "$VECS" ] || skip "vecs not built"
 command -v "$OPENSSL" >/dev/null 2>&1 || skip "openssl not found"
 
-vecs_fixtures() {
+# made once per build tree (cached_fixture), copied into $T by each test
+_vecs_make_fixtures() {
 	(
-	cd "$T" || exit 1
+	cd "$FX" || exit 1
 	"$OPENSSL" req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
 	    -subj /CN=Test-CA -days 30 -addext basicConstraints=critical,CA:true \
 	    -addext keyUsage=critical,keyCertSign,cRLSign
@@ -28,7 +29,12 @@ vecs_fixtures() {
 	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=index.txt\ndefault_md=sha256\ndefault_crl_days=30\n' >crl.cnf
 	: >index.txt
 	"$OPENSSL" ca -config crl.cnf -gencrl -keyfile ca.key -cert ca.pem -out ca.crl
-	) >"$T/fixtures.log" 2>&1 || { cat "$T/fixtures.log"; echo "fixture generation failed"; exit 1; }
+	) >"$FX/fixtures.log" 2>&1 || { cat "$FX/fixtures.log"; exit 1; }
+}
+vecs_fixtures() {
+	cached_fixture vecs _vecs_make_fixtures "$top_srcdir/tests/e2e/vecs_lib.sh" ||
+	    { echo "fixture generation failed"; exit 1; }
+	cp -p "$FX"/* "$T"/ || exit 1
 	TP=$("$OPENSSL" x509 -in "$T/ca.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
 	LEAF_TP=$("$OPENSSL" x509 -in "$T/leaf.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
 }
