@@ -319,4 +319,25 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u
 else
 	echo "# store delete by a non-owner needs root and setpriv: not run"
 fi
+# --- issue 11 item 20: every alias vecs accepts can be replaced ----------------
+# --replace keeps the old entry as bkp_<alias>: the alias limit leaves room
+# for the prefix (before, 497..500-byte aliases were accepted and could
+# then never be replaced)
+run "$VECS" store create --name LONG
+for n in 496 497 500; do
+	A=$(head -c "$n" /dev/zero | tr '\0' a)
+	run "$VECS" entry create --store LONG --alias "$A" --cert "$T/ca.pem"
+	if [ "$rc" = 0 ]; then
+		t "a $n-byte alias accepted is replaceable"
+		expect_rc 0 "$VECS" entry create --store LONG --alias "$A" --cert "$T/leaf.pem" --replace
+		has "$T/out" "as [bkp_$A]"
+	else
+		t "a $n-byte alias is refused up front, as too long"
+		has "$T/err" "alias"
+	fi
+done
+t "496 bytes is accepted"
+expect_rc 0 "$VECS" entry list --store LONG --aliases
+has "$T/out" "$(head -c 496 /dev/zero | tr '\0' a)"
+
 finish
