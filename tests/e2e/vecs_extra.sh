@@ -340,4 +340,27 @@ t "496 bytes is accepted"
 expect_rc 0 "$VECS" entry list --store LONG --aliases
 has "$T/out" "$(head -c 496 /dev/zero | tr '\0' a)"
 
+# --- issue 11 item 8: the store changed but publishing failed: non-zero --------
+SSLD=$T/pubfail-ssl
+mkdir -p "$SSLD"
+t "a machine certificate published into a directory of the test's own"
+CERTKIT_MACHINE_SSL_DIR=$SSLD expect_rc 0 "$VECS" entry create --store MACHINE_SSL_CERT \
+    --alias __MACHINE_CERT --cert "$T/leaf.pem" --key "$T/leaf.key" --replace
+present "$SSLD/machine-ssl.crt"
+# machine-ssl.key becomes a symbolic link: publishing refuses to follow it
+mv "$SSLD/machine-ssl.key" "$T/real.key"
+ln -s "$T/real.key" "$SSLD/machine-ssl.key"
+t "store changed, publishing failed: exit 163 (VECS 90019), said on stderr"
+CERTKIT_MACHINE_SSL_DIR=$SSLD expect_rc 163 "$VECS" entry create --store MACHINE_SSL_CERT \
+    --alias __MACHINE_CERT --cert "$T/ec.pem" --key "$T/ec.key" --replace
+has "$T/out" "was replaced successfully"
+has "$T/err" "publishing its files failed"
+elast 90019
+t "the store did change"
+run "$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT
+has "$T/out" "$(sed -n 2p "$T/ec.pem")"
+rm -f "$SSLD/machine-ssl.key"
+t "once the link is gone force-refresh succeeds"
+CERTKIT_MACHINE_SSL_DIR=$SSLD expect_rc 0 "$VECS" force-refresh
+
 finish
