@@ -76,6 +76,78 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 1;
 }
 
+/*
+ * Normalise line s (lineno) into l.  Errors name the file and the line
+ * number only, never the text: a file given by mistake may be a password
+ * or key file (issue 11: --config or -r of a password file printed it).
+ */
+static int
+parse_line(struct ctx *c, char *s, int lineno, int flags, struct line *l)
+{
+	char *eq, *hash;
+
+	memset(l, 0, sizeof(*l));
+	l->lineno = lineno;
+	s = trim(s);
+	if ((flags & CK_INI_HASH_ANYWHERE) && (hash = strchr(s, '#')) != NULL) {
+		*hash = '\0';
+		s = trim(s);
+	}
+	if (*s == '#' || *s == ';')
+		*s = '\0';
+	if (*s == '\0') {
+		l->raw = strdup("");
+	} else if (*s == '[') {
+		char *close = strchr(s, ']');
+		if (flags & CK_INI_NO_SECTIONS)
+			return ck_errf(CK_E_CONFIG, "%s:%d: a [section] line, and sections are not "
+			    "allowed here", c->name, lineno);
+		if (close == NULL || close[1] != '\0' || close == s + 1 || strlen(s) > 150)
+			return ck_errf(CK_E_CONFIG, "%s:%d: invalid section line (expected [name], "
+			    "at most 150 characters)", c->name, lineno);
+		l->raw = strdup(s);
+	} else {
+		if ((eq = strchr(s, '=')) == NULL)
+			return ck_errf(CK_E_CONFIG, "%s:%d: the options configuration file contains an "
+			    "invalid line (not 'key = value'; its text is not shown)", c->name, lineno);
+		*eq = '\0';
+		if (*trim(s) == '\0')
+			return ck_errf(CK_E_CONFIG, "%s:%d: line has no key before '='", c->name, lineno);
+		l->key = strdup(trim(s));
+		l->value = strdup(trim(eq + 1));
+		if ((l->raw = malloc(32)) != NULL)
+			snprintf(l->raw, 32, "k=%zu", c->nlines);
+		if (l->key == NULL || l->value == NULL) {
+			free(l->raw);
+			l->raw = NULL;
+		}
+	}
+	if (l->raw == NULL) {
+		free(l->key);
+		free(l->value);
+		l->key = l->value = NULL;
+		return CK_E_NOMEM;
+	}
+	return 0;
+}
+
+/* Room for one more line in c->lines. */
+static int
+grow(struct ctx *c, size_t *cap)
+{
+	size_t ncap;
+	struct line *nl;
+
+	if (c->nlines < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	if ((nl = realloc(c->lines, ncap * sizeof(*nl))) == NULL)
+		return CK_E_NOMEM;
+	c->lines = nl;
+	*cap = ncap;
+	return 0;
+}
+
 int
 ck_ini_parse_buf(const char *name, const char *buf, size_t len, int flags,
     ck_ini_handler h, void *user)
@@ -99,12 +171,7 @@ ck_ini_parse_buf(const char *name, const char *buf, size_t len, int flags,
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
 
-	for (p = copy; p < copy + len || (p == copy && len == 0); p = end + 1) {
-		struct line *l;
-		char *s, *eq, *hash;
-
-		if (p >= copy + len)
-			break;
+	for (p = copy; p < copy + len; p = end + 1) {
 		lineno++;
 		end = memchr(p, '\n', (size_t)(copy + len - p));
 		if (end == NULL)
@@ -114,68 +181,10 @@ ck_ini_parse_buf(const char *name, const char *buf, size_t len, int flags,
 			r = ck_errf(CK_E_CONFIG, "%s:%d: line longer than %d characters", name, lineno, CK_INI_MAX_LINE);
 			goto out;
 		}
-		if (c.nlines == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct line *nl = realloc(c.lines, ncap * sizeof(*nl));
-			if (nl == NULL) {
-				r = CK_E_NOMEM;
-				goto out;
-			}
-			c.lines = nl;
-			cap = ncap;
-		}
-		l = &c.lines[c.nlines];
-		memset(l, 0, sizeof(*l));
-		l->lineno = lineno;
-		s = trim(p);
-		if ((flags & CK_INI_HASH_ANYWHERE) && (hash = strchr(s, '#')) != NULL) {
-			*hash = '\0';
-			s = trim(s);
-		}
-		if (*s == '#' || *s == ';')
-			*s = '\0';
-		if (*s == '\0') {
-			l->raw = strdup("");
-		} else if (*s == '[') {
-			char *close = strchr(s, ']');
-			if (flags & CK_INI_NO_SECTIONS) {
-				r = ck_errf(CK_E_CONFIG, "%s:%d: sections are not allowed here: '%s'", name, lineno, s);
-				goto out;
-			}
-			if (close == NULL || close[1] != '\0' || close == s + 1 || strlen(s) > 150) {
-				r = ck_errf(CK_E_CONFIG, "%s:%d: invalid section line '%s'", name, lineno, s);
-				goto out;
-			}
-			l->raw = strdup(s);
-		} else {
-			if ((eq = strchr(s, '=')) == NULL) {
-				r = ck_errf(CK_E_CONFIG, "%s:%d: the options configuration file contains an invalid line '%s'", name, lineno, s);
-				goto out;
-			}
-			*eq = '\0';
-			l->key = strdup(trim(s));
-			l->value = strdup(trim(eq + 1));
-			if (l->key != NULL && l->key[0] == '\0') {
-				free(l->key);
-				free(l->value);
-				r = ck_errf(CK_E_CONFIG, "%s:%d: line has no key before '='", name, lineno);
-				goto out;
-			}
-			if ((l->raw = malloc(32)) != NULL)
-				snprintf(l->raw, 32, "k=%zu", c.nlines);
-			if (l->key == NULL || l->value == NULL) {
-				free(l->key);
-				free(l->value);
-				free(l->raw);
-				r = CK_E_NOMEM;
-				goto out;
-			}
-		}
-		c.nlines++;
-		if (l->raw == NULL) {
-			r = CK_E_NOMEM;
+		if ((r = grow(&c, &cap)) != 0 ||
+		    (r = parse_line(&c, p, lineno, flags, &c.lines[c.nlines])) != 0)
 			goto out;
-		}
+		c.nlines++;
 	}
 
 	ir = ini_parse_stream(reader, &c, handler, &c);

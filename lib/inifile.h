@@ -29,7 +29,8 @@ typedef int (*ck_ini_handler)(void *user, const char *section, const char *key,
 
 /* Parse the file at path.  Errors: CK_E_NOENT/ACCESS (open), CK_E_UTF16,
  * CK_E_CONFIG (line without '=', bad section, NUL byte, line too long),
- * or whatever the handler returned.  The detail names file and line. */
+ * or whatever the handler returned.  The detail names file and line,
+ * never the line's text (the file may be a secret given by mistake). */
 int ck_ini_parse_file(const char *path, int flags, ck_ini_handler h, void *user);
 /* The same over a buffer; name is used in messages. */
 int ck_ini_parse_buf(const char *name, const char *buf, size_t len, int flags,

@@ -23,8 +23,10 @@
 #define JOURNAL_FORMAT "certkit-swap-1"
 #define JOURNAL_MAX (64 * 1024)
 
+#define RESERVE_NAME "reserve"
+
 static const char *const staged_names[] = {
-	"new.pem", "new.key", "old.pem", "old.key", "root.pem",
+	"new.pem", "new.key", "old.pem", "old.key", "root.pem", RESERVE_NAME,
 };
 
 static int
@@ -248,4 +250,27 @@ ck_journal_staged(const char *name, char **data, size_t *len, int secret)
 		r = ck_errf(r, "staged file %s: %s", p, ck_strerror(r));
 	free(p);
 	return r;
+}
+
+int
+ck_journal_reserve(size_t size)
+{
+	char *zero = calloc(1, size ? size : 1);
+	int r;
+
+	if (zero == NULL)
+		return ck_errf(CK_E_NOMEM, "out of memory");
+	r = ck_journal_stage(RESERVE_NAME, zero, size, 0);
+	free(zero);
+	return r;
+}
+
+void
+ck_journal_release(void)
+{
+	char *p = ck_path_join(CK_PATH_JOURNAL, RESERVE_NAME);
+
+	if (p != NULL)
+		(void)ck_file_remove(p);
+	free(p);
 }

@@ -37,6 +37,12 @@ void ck_journal_free(struct ck_journal *j);
  * mode 0600 for keys.  Fetch gives secure memory when secret. */
 int ck_journal_stage(const char *name, const void *data, size_t len, int secret);
 int ck_journal_staged(const char *name, char **data, size_t *len, int secret);
+/* Set size bytes of disk space aside next to the journal (a file of
+ * zeros, removed with the staged files), and give it back: a rollback
+ * on a disk that filled up during the swap releases it first, so the
+ * journal and the services' pidfiles can still be written. */
+int ck_journal_reserve(size_t size);
+void ck_journal_release(void);
 /* Parse a journal text (ck_journal_read's parser, exposed for the unit
  * tests and the fuzzer). */
 int ck_journal_parse(const char *name, const char *buf, size_t len, struct ck_journal **out);

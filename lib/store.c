@@ -273,6 +273,45 @@ has_ctrl(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * A new store name or alias (what = "store name" / "alias"): UTF-8 without
+ * C0 or C1 controls or DEL, so no name can move a terminal's cursor or
+ * hide itself in a listing.  Lookups only refuse C0 controls (has_ctrl),
+ * so a name stored before this rule can still be read and deleted.
+ */
+static int
+check_name(const char *what, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t l;
+
+	for (size_t i = 0; i < n; i += l) {
+		l = ck_utf8_len(u + i, n - i);
+		if ((l == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
+		    (l == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) ||
+		    (l == 0 && u[i] >= 0x80 && u[i] <= 0x9f))
+			return ck_errf(CK_E_INVAL, "%s contains a control character (byte %zu; "
+			    "C0 and C1 controls and DEL are refused)", what, i + 1);
+		if (l == 0)
+			return ck_errf(CK_E_INVAL, "%s is not valid UTF-8 (byte %zu)", what, i + 1);
+	}
+	return 0;
+}
+
+/* An alias an entry may be added under: bkp_<alias> must fit too. */
+static int
+check_new_alias(const char *alias)
+{
+	size_t n;
+
+	if (alias == NULL || (n = strlen(alias)) == 0)
+		return ck_errf(CK_E_INVAL, "empty alias");
+	if (n > CK_ALIAS_MAX)
+		return ck_errf(CK_E_TOOLONG, "alias is %zu bytes, at most %d allowed (its backup "
+		    "%s<alias> must fit in %d)", n, CK_ALIAS_MAX, CK_BACKUP_PREFIX, CK_ALIAS_KEY_MAX);
+	return check_name("alias", alias, n);
+}
+
 static int
 store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t owner,
     const struct ck_ace *aces, size_t nace)
@@ -288,8 +327,8 @@ store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t o
 	if (n > CK_STORE_NAME_MAX)
 		return ck_errf(CK_E_TOOLONG, "store name is %zu characters, at most %d allowed",
 		    n, CK_STORE_NAME_MAX);
-	if (has_ctrl(name, n))
-		return ck_errf(CK_E_INVAL, "store name contains a control character (such as a newline)");
+	if ((r = check_name("store name", name, n)) != 0)
+		return r;
 	r = store_get(st, txn, name, &info);
 	if (r == 0)
 		return ck_errf(CK_E_EXIST, "store [%s] already exists", info.name);
@@ -822,7 +861,7 @@ entry_key(uint32_t id, const char *alias, unsigned char *buf, MDB_val *k)
 
 	if (alias == NULL || (n = strlen(alias)) == 0)
 		return ck_errf(CK_E_INVAL, "empty alias");
-	if (n > CK_ALIAS_MAX)
+	if (n > CK_ALIAS_KEY_MAX)
 		return ck_errf(CK_E_TOOLONG, "alias is %zu bytes, at most %d allowed", n, CK_ALIAS_MAX);
 	if (has_ctrl(alias, n))
 		return ck_errf(CK_E_INVAL, "alias contains a control character (such as a newline)");
@@ -842,7 +881,7 @@ static int
 entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry *e,
     uint64_t seq, unsigned int putfl)
 {
-	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12], sbuf[8];
+	unsigned char kbuf[4 + CK_ALIAS_KEY_MAX], obuf[12], sbuf[8];
 	size_t al = strlen(e->alias) + 1;
 	MDB_val k, v, ok, ov;
 	unsigned char *p;
@@ -890,7 +929,7 @@ static int
 entry_find(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias,
     struct ck_entry *e)
 {
-	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12];
+	unsigned char kbuf[4 + CK_ALIAS_KEY_MAX], obuf[12];
 	MDB_val k, v, ok, ov;
 	int r, rc;
 
@@ -918,7 +957,7 @@ entry_find(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias,
 static int
 entry_del(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias)
 {
-	unsigned char kbuf[4 + CK_ALIAS_MAX], obuf[12];
+	unsigned char kbuf[4 + CK_ALIAS_KEY_MAX], obuf[12];
 	struct ck_entry e;
 	MDB_val k, ok;
 	int r, rc;
@@ -977,6 +1016,8 @@ ck_store_entry_add(struct ck_store *st, const char *store, const struct ck_entry
 	uint64_t seq;
 	int r;
 
+	if ((r = check_new_alias(e->alias)) != 0)
+		return r;
 	if ((r = op_begin(st, 1, &op)) != 0)
 		return r;
 	if ((r = store_get(st, op.txn, store, &info)) == 0 &&
@@ -996,6 +1037,8 @@ ck_store_entry_replace(struct ck_store *st, const char *store, const struct ck_e
 	uint64_t seq;
 	int r;
 
+	if ((r = check_new_alias(e->alias)) != 0)
+		return r;
 	if ((r = op_begin(st, 1, &op)) != 0)
 		return r;
 	if ((r = store_get(st, op.txn, store, &info)) != 0)
@@ -1019,7 +1062,7 @@ ck_store_entry_replace(struct ck_store *st, const char *store, const struct ck_e
 			r = store_get(st, op.txn, backup_store, &binfo);
 		if (r != 0)
 			goto out;
-		if ((bkp_alias = ck_asprintf("bkp_%s", copy->alias)) == NULL) {
+		if ((bkp_alias = ck_asprintf(CK_BACKUP_PREFIX "%s", copy->alias)) == NULL) {
 			r = CK_E_NOMEM;
 			goto out;
 		}

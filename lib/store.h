@@ -42,7 +42,11 @@
 
 #define CK_STORE_NAME_MAX	128	/* longest store name at create */
 #define CK_STORE_MAX		1024	/* most stores in one environment */
-#define CK_ALIAS_MAX		500	/* longest alias (LMDB key limit) */
+#define CK_ALIAS_KEY_MAX	500	/* longest alias stored (LMDB's key limit of 511
+					   bytes, less the store id, with room to spare) */
+#define CK_BACKUP_PREFIX	"bkp_"	/* --replace keeps the old entry as bkp_<alias> */
+#define CK_ALIAS_MAX		(CK_ALIAS_KEY_MAX - 4)	/* longest alias given: so that
+					   bkp_<alias> always fits */
 #define CK_STORE_SCHEMA		2	/* schema version written to meta */
 
 /* Access masks, as VECS defines them; compared numerically (WRITE > READ). */
@@ -220,7 +224,8 @@ int ck_entry_dup(const struct ck_entry *src, struct ck_entry **out);
  * Errors: CK_E_FORMAT (cert unparsable), CK_E_KEY (key unparsable or not
  * RSA with CK_BUILD_RSA_ONLY), CK_E_PASSWORD (key is encrypted),
  * CK_E_KEY_MISMATCH, CK_E_INVAL (nothing given / secret without alias),
- * CK_E_TOOLONG (alias longer than CK_ALIAS_MAX).
+ * CK_E_TOOLONG (alias longer than CK_ALIAS_MAX).  Store names and aliases
+ * must be UTF-8 without C0 or C1 control characters or DEL (CK_E_INVAL).
  */
 int ck_entry_build(const char *cert, size_t cert_len, const char *key,
     size_t key_len, const char *alias, const char *password, int flags,

@@ -109,8 +109,7 @@ import_bundle(struct vctx *ctx)
 	}
 	printf("Imported %zu certificates into store [%s], skipped %zu duplicates \n",
 	    added, store, skipped);
-	vecs_autopublish(ctx->st, store);
-	r = 0;
+	r = vecs_autopublish(ctx->st, store);
 out:
 	if (intxn)
 		ck_store_txn_abort(ctx->st);
@@ -196,8 +195,7 @@ import_p12(struct vctx *ctx)
 		goto out;
 	}
 	printf("Entry with alias [%s] in store [%s] was created successfully \n", e->alias, store);
-	vecs_autopublish(ctx->st, store);
-	r = 0;
+	r = vecs_autopublish(ctx->st, store);
 out:
 	ck_entry_free(e);
 	free(chain);

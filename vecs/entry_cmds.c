@@ -233,8 +233,7 @@ cmd_entry_create(struct vctx *ctx)
 	entry_warnings(store, e, pw != NULL);
 	if ((r = entry_store(ctx, store, e, replace ? backup : NULL)) != 0)
 		goto out;
-	vecs_autopublish(ctx->st, store);
-	r = 0;
+	r = vecs_autopublish(ctx->st, store);
 out:
 	ck_entry_free(e);
 	free(cbuf);
@@ -673,7 +672,5 @@ cmd_entry_delete(struct vctx *ctx)
 		return vfail_ck(vecs_code(r), r);
 	}
 	printf("Deleted entry with alias [%s] in store [%s] successfully\n ", alias, store);
-	if (r == 0)
-		vecs_autopublish(ctx->st, store);
-	return 0;
+	return r == 0 ? vecs_autopublish(ctx->st, store) : 0;
 }

@@ -46,6 +46,7 @@ static const struct {
 	{ W_DATABASE_FAILURE, "Operation failed with error ERROR_DATABASE_FAILURE (4313)" },
 	{ W_INVALID_STATE, "Operation failed with error ERROR_INVALID_STATE (5023)" },
 	{ W_PRIVATE_KEY_MISMATCH, "Private key does not match certificate" },
+	{ W_PUBLISH_FAILED, "The store was changed, but its published files were not" },
 };
 
 int

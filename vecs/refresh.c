@@ -37,7 +37,7 @@ vecs_publish(struct ck_store *st, const char *capath, const char *ssldir,
 	return r;
 }
 
-void
+int
 vecs_autopublish(struct ck_store *st, const char *store)
 {
 	int roots = ck_strcaseeq(store, CK_STORE_TRUSTED_ROOTS) ||
@@ -46,10 +46,13 @@ vecs_autopublish(struct ck_store *st, const char *store)
 	int r;
 
 	if (!roots && !ssl)
-		return;
-	if ((r = vecs_publish(st, NULL, NULL, roots, ssl)) != 0)
-		fprintf(stderr, "Warning: The store was changed, but publishing the files failed "
-		    "(%s: %s); run 'vecs force-refresh' \n", ck_strerror(r), ck_err_detail());
+		return 0;
+	if ((r = vecs_publish(st, NULL, NULL, roots, ssl)) == 0)
+		return 0;
+	fprintf(stderr, "Error: The store was changed, but publishing its files failed "
+	    "(%s: %s); they are stale until 'vecs force-refresh' succeeds \n", ck_strerror(r),
+	    ck_err_detail());
+	return vfail(W_PUBLISH_FAILED);
 }
 
 int

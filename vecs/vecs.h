@@ -32,6 +32,7 @@
 #define W_DATABASE_FAILURE	4313
 #define W_INVALID_STATE		5023
 #define W_PRIVATE_KEY_MISMATCH	90018
+#define W_PUBLISH_FAILED	90019	/* certkit's own: the store changed, its files did not */
 
 enum optid {
 	O_NAME, O_USER, O_GRANT, O_REVOKE,
@@ -131,8 +132,10 @@ int cmd_help(struct vctx *);
  * directories mean the defaults; returns 0 or CK_E_*. */
 int vecs_publish(struct ck_store *st, const char *capath, const char *ssldir,
     int want_roots, int want_ssl);
-/* Publish after a change to a built-in store (errors become warnings). */
-void vecs_autopublish(struct ck_store *st, const char *store);
+/* Publish after a change to a built-in store: 0, or (the change being
+ * made) a message and vfail(W_PUBLISH_FAILED), so scripts can tell that
+ * the published files are stale. */
+int vecs_autopublish(struct ck_store *st, const char *store);
 
 /* store_cmds.c: s[0..n) as a JSON string (ck_json_quote) */
 void json_str(FILE *f, const char *s, size_t n);

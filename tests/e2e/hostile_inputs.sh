@@ -91,6 +91,9 @@ ln -s "$F/elsewhere" "$F/link.pem"
 mkdir "$F/adir"
 ALIAS_BIG=$(head -c 131000 /dev/zero | tr '\0' A)	# argv's per-string limit is 128 KiB
 NL="$(printf 'a\nb')"
+C1="$(printf 'a\302\205b')"		# U+0085 NEXT LINE, a C1 control, in UTF-8
+RAWC1="$(printf 'a\233b')"		# 0x9B: CSI of 8-bit terminals, not UTF-8
+BADU="$(printf 'a\377b')"		# not UTF-8
 
 # --- state snapshot --------------------------------------------------------------
 # Every file of the sandbox by checksum (LMDB files, reader tables and logs
@@ -138,6 +141,11 @@ vecs: encrypted key without password|11|encrypted|-|"$VECS" entry create --store
 vecs: alias of 128 KiB (argv's limit; 1 MiB cannot be passed)|87|alias|-|"$VECS" entry create --store TRUSTED_ROOTS --alias "$ALIAS_BIG" --cert "$W/m2.crt"
 vecs: newline in an alias|87|control character|-|"$VECS" entry create --store TRUSTED_ROOTS --alias "$NL" --cert "$W/m2.crt"
 vecs: newline in a store name|87|control character|-|"$VECS" store create --name "$NL"
+vecs: C1 control (UTF-8 U+0085) in an alias|87|control character|-|"$VECS" entry create --store TRUSTED_ROOTS --alias "$C1" --cert "$W/m2.crt"
+vecs: raw C1 byte 0x9B in an alias|87|control character|-|"$VECS" entry create --store TRUSTED_ROOTS --alias "$RAWC1" --cert "$W/m2.crt"
+vecs: invalid UTF-8 in an alias|87|UTF-8|-|"$VECS" entry create --store TRUSTED_ROOTS --alias "$BADU" --cert "$W/m2.crt"
+vecs: C1 control in a store name|87|control character|-|"$VECS" store create --name "$C1"
+vecs: invalid UTF-8 in a store name|87|UTF-8|-|"$VECS" store create --name "$BADU"
 vecs: store name of 128 KiB|154|128|-|"$VECS" store create --name "$ALIAS_BIG"
 vecs: getcert output is a symlink|5|symbolic link|$F/elsewhere|"$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$F/link.pem"
 vecs: getkey output is a directory|29|is a directory|-|"$VECS" entry getkey --store MACHINE_SSL_CERT --alias __MACHINE_CERT --output "$F/adir"

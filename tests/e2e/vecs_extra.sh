@@ -319,4 +319,48 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u
 else
 	echo "# store delete by a non-owner needs root and setpriv: not run"
 fi
+# --- issue 11 item 20: every alias vecs accepts can be replaced ----------------
+# --replace keeps the old entry as bkp_<alias>: the alias limit leaves room
+# for the prefix (before, 497..500-byte aliases were accepted and could
+# then never be replaced)
+run "$VECS" store create --name LONG
+for n in 496 497 500; do
+	A=$(head -c "$n" /dev/zero | tr '\0' a)
+	run "$VECS" entry create --store LONG --alias "$A" --cert "$T/ca.pem"
+	if [ "$rc" = 0 ]; then
+		t "a $n-byte alias accepted is replaceable"
+		expect_rc 0 "$VECS" entry create --store LONG --alias "$A" --cert "$T/leaf.pem" --replace
+		has "$T/out" "as [bkp_$A]"
+	else
+		t "a $n-byte alias is refused up front, as too long"
+		has "$T/err" "alias"
+	fi
+done
+t "496 bytes is accepted"
+expect_rc 0 "$VECS" entry list --store LONG --aliases
+has "$T/out" "$(head -c 496 /dev/zero | tr '\0' a)"
+
+# --- issue 11 item 8: the store changed but publishing failed: non-zero --------
+SSLD=$T/pubfail-ssl
+mkdir -p "$SSLD"
+t "a machine certificate published into a directory of the test's own"
+CERTKIT_MACHINE_SSL_DIR=$SSLD expect_rc 0 "$VECS" entry create --store MACHINE_SSL_CERT \
+    --alias __MACHINE_CERT --cert "$T/leaf.pem" --key "$T/leaf.key" --replace
+present "$SSLD/machine-ssl.crt"
+# machine-ssl.key becomes a symbolic link: publishing refuses to follow it
+mv "$SSLD/machine-ssl.key" "$T/real.key"
+ln -s "$T/real.key" "$SSLD/machine-ssl.key"
+t "store changed, publishing failed: exit 163 (VECS 90019), said on stderr"
+CERTKIT_MACHINE_SSL_DIR=$SSLD expect_rc 163 "$VECS" entry create --store MACHINE_SSL_CERT \
+    --alias __MACHINE_CERT --cert "$T/ec.pem" --key "$T/ec.key" --replace
+has "$T/out" "was replaced successfully"
+has "$T/err" "publishing its files failed"
+elast 90019
+t "the store did change"
+run "$VECS" entry getcert --store MACHINE_SSL_CERT --alias __MACHINE_CERT
+has "$T/out" "$(sed -n 2p "$T/ec.pem")"
+rm -f "$SSLD/machine-ssl.key"
+t "once the link is gone force-refresh succeeds"
+CERTKIT_MACHINE_SSL_DIR=$SSLD expect_rc 0 "$VECS" force-refresh
+
 finish
