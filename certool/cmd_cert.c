@@ -325,7 +325,8 @@ cmd_renewcert(struct ctx *c)
 	if (c->val[O_PRIVKEY] != NULL && (code = load_key(c, c->val[O_PRIVKEY], &k)) != 0)
 		goto out;
 	if ((r = ck_ca_open(NULL, &ca)) != 0 ||
-	    (r = ck_ca_renew(ca, old, k, (int)days, CK_SIGN_NO_RECORD, &x, &chain)) != 0) {
+	    (r = ck_ca_renew(ca, old, k, (int)days, CK_SIGN_NO_RECORD |
+	    (c->val[O_ALLOW_CA] != NULL ? CK_SIGN_ALLOW_CA : 0), &x, &chain)) != 0) {
 		code = fail(r, c->val[O_CERT]);
 		goto out;
 	}

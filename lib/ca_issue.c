@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -66,29 +68,81 @@ has_star(const unsigned char *s, int len)
 	return memchr(s, '*', (size_t)len) != NULL;
 }
 
+/*
+ * RSA 2048..16384, or EC on the named curves P-256 and P-384 only: not
+ * other curves of the same size (secp256k1, brainpool), and not explicit
+ * parameters, which RFC 5480 forbids in certificates.
+ */
+static int
+key_allowed(EVP_PKEY *pub)
+{
+	char group[64] = "", enc[32] = "";
+	int bits = ck_key_bits(pub);
+
+	if (ck_key_is_rsa(pub)) {
+		if (bits < 2048 || bits > 16384)
+			return ck_errf(CK_E_KEYSIZE, "the request's RSA key has %d bits; "
+			    "use 2048..16384", bits);
+		return 0;
+	}
+	if (!ck_key_is_ec(pub))
+		return ck_errf(CK_E_KEY, "the request's key is neither RSA nor EC");
+	if (!EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_EC_ENCODING, enc,
+	    sizeof(enc), NULL) || strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0 ||
+	    !EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, group,
+	    sizeof(group), NULL)) {
+		ERR_clear_error();
+		return ck_errf(CK_E_KEY, "the request's EC key has explicit curve parameters; "
+		    "only the named curves P-256 and P-384 are accepted");
+	}
+	if (OBJ_txt2nid(group) != NID_X9_62_prime256v1 && OBJ_txt2nid(group) != NID_secp384r1 &&
+	    EC_curve_nist2nid(group) != NID_X9_62_prime256v1 &&
+	    EC_curve_nist2nid(group) != NID_secp384r1)
+		return ck_errf(CK_E_KEY, "the request's EC key is on curve %s; only P-256 and "
+		    "P-384 are accepted", group);
+	return 0;
+}
+
+/*
+ * Proof of possession for --gencert, which has no CSR signature to check:
+ * key must sign, and its public half verify, a test message.  A file that
+ * holds someone else's public key (in a private-key structure with made-up
+ * private parts) fails here.
+ */
+static int
+possessed(EVP_PKEY *key)
+{
+	static const unsigned char msg[] = "certkit proof of possession";
+	unsigned char sig[2048];
+	size_t slen = sizeof(sig);
+	EVP_MD_CTX *mc = NULL;
+	int ok;
+
+	ok = EVP_PKEY_get_size(key) <= (int)sizeof(sig) && (mc = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestSignInit(mc, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestSign(mc, sig, &slen, msg, sizeof(msg)) == 1 &&
+	    EVP_DigestVerifyInit(mc, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestVerify(mc, sig, slen, msg, sizeof(msg)) == 1;
+	EVP_MD_CTX_free(mc);
+	ERR_clear_error();
+	if (!ok)
+		return ck_errf(CK_E_KEY, "the private key does not sign for its public key: "
+		    "a certificate is issued only for a key pair at hand");
+	return 0;
+}
+
 /* The signing policy of ca.h; returns 0 or the code of the rule that fired. */
 static int
 policy(struct ck_ca *ca, const struct request *rq, unsigned int flags)
 {
 	const X509_NAME *subj = rq->subject;
-	int n, ndns = 0, crit, multisan, r, bits;
+	int n, ndns = 0, crit, multisan, r;
 	GENERAL_NAMES *gens = NULL;
 	BASIC_CONSTRAINTS *bc = NULL;
 	ASN1_BIT_STRING *ku = NULL;
 
-	if (ck_key_is_rsa(rq->pub)) {
-		bits = ck_key_bits(rq->pub);
-		if (bits < 2048 || bits > 16384)
-			return ck_errf(CK_E_KEYSIZE, "the request's RSA key has %d bits; "
-			    "use 2048..16384", bits);
-	} else if (ck_key_is_ec(rq->pub)) {
-		bits = ck_key_bits(rq->pub);
-		if (bits != 256 && bits != 384)
-			return ck_errf(CK_E_KEY, "the request's EC key has %d bits; only "
-			    "P-256 and P-384 are accepted", bits);
-	} else {
-		return ck_errf(CK_E_KEY, "the request's key is neither RSA nor EC");
-	}
+	if ((r = key_allowed(rq->pub)) != 0)
+		return r;
 	if (flags & ISSUE_NO_POLICY)
 		return 0;
 	n = X509_NAME_entry_count(subj);
@@ -261,6 +315,38 @@ remember_issued(struct ck_ca *ca, X509 *x)
 }
 
 /*
+ * notBefore now - CK_CA_BACKDATE_SECS, notAfter days later; never before
+ * the signing cert starts, never after any cert of the chain above it
+ * ends (an enterprise root above an intermediate VMCA included).  A
+ * window that clamping leaves empty is refused, never issued.
+ */
+static int
+set_validity(struct ck_ca *ca, X509 *x, int64_t now, int days)
+{
+	time_t nb = (time_t)(now - CK_CA_BACKDATE_SECS);
+	const ASN1_TIME *cnb = X509_get0_notBefore(ck_ca_cert(ca));
+	char a[64], b[64];
+
+	if (!ASN1_TIME_adj(X509_getm_notBefore(x), nb, 0, 0) ||
+	    !ASN1_TIME_adj(X509_getm_notAfter(x), nb, days, 0))
+		return ck_errssl(CK_E_CRYPTO, "ASN1_TIME_adj");
+	if (ASN1_TIME_compare(X509_get0_notBefore(x), cnb) < 0 && !X509_set1_notBefore(x, cnb))
+		return CK_E_NOMEM;
+	for (int i = 0; i < sk_X509_num(ca->chain); i++) {
+		const ASN1_TIME *na = X509_get0_notAfter(sk_X509_value(ca->chain, i));
+		if (ASN1_TIME_compare(X509_get0_notAfter(x), na) > 0 && !X509_set1_notAfter(x, na))
+			return CK_E_NOMEM;
+	}
+	if (ASN1_TIME_compare(X509_get0_notBefore(x), X509_get0_notAfter(x)) >= 0) {
+		ca_fmt_time(X509_get0_notBefore(x), a, sizeof(a));
+		ca_fmt_time(X509_get0_notAfter(x), b, sizeof(b));
+		return ck_errf(CK_E_TIME, "the certificate would start on %s and end on %s: "
+		    "the VMCA's chain leaves no valid period; install a new root", a, b);
+	}
+	return 0;
+}
+
+/*
  * Issue a certificate for rq under the policy.  days 0 = default.
  * maxdays bounds the lifetime (3660 for signing, 730 for renewals).
  */
@@ -271,9 +357,7 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 	X509 *x = NULL, *cacert;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	int64_t now = ck_now();
-	time_t nb;
-	int r, cmp;
-	char when[64];
+	int r;
 
 	*out = NULL;
 	if ((r = ca_need_root(ca)) != 0)
@@ -285,34 +369,19 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 		return ck_errf(CK_E_TIME, "a lifetime of %d days is outside 1..%d", days, maxdays);
 	if ((r = policy(ca, rq, flags)) != 0)
 		return r;
-	if (X509_cmp_time(X509_get0_notAfter(cacert), (time_t[]){ (time_t)now }) <= 0) {
-		ca_fmt_time(X509_get0_notAfter(cacert), when, sizeof(when));
-		return ck_errf(CK_E_TIME, "the VMCA certificate expired on %s: install a new "
-		    "root (--selfca or --rootca) first", when);
-	}
+	if ((r = ca_usable_now(ca, now)) != 0)
+		return r;
 	if ((x = X509_new()) == NULL)
 		return CK_E_NOMEM;
-	nb = (time_t)(now - CK_CA_BACKDATE_SECS);
 	if (!X509_set_version(x, X509_VERSION_3) || (r = ca_set_serial(x)) != 0 ||
 	    !X509_set_subject_name(x, rq->subject) ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
-	    !set_pubkey(x, rq->pub) ||
-	    !ASN1_TIME_adj(X509_getm_notBefore(x), nb, 0, 0) ||
-	    !ASN1_TIME_adj(X509_getm_notAfter(x), nb, days, 0)) {
+	    !set_pubkey(x, rq->pub)) {
 		r = r ? r : ck_errssl(CK_E_CRYPTO, "X509_set_subject_name");
 		goto out;
 	}
-	/* Never start before the CA does (no "Start Time Error"), never end after it. */
-	if (ASN1_TIME_compare(X509_get0_notBefore(x), X509_get0_notBefore(cacert)) < 0 &&
-	    !X509_set1_notBefore(x, X509_get0_notBefore(cacert))) {
-		r = CK_E_NOMEM;
+	if ((r = set_validity(ca, x, now, days)) != 0)
 		goto out;
-	}
-	cmp = ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(cacert));
-	if (cmp > 0 && !X509_set1_notAfter(x, X509_get0_notAfter(cacert))) {
-		r = CK_E_NOMEM;
-		goto out;
-	}
 	/* The request's extensions in their order, minus the ones we own. */
 	for (int i = 0; i < sk_X509_EXTENSION_num(rq->exts); i++) {
 		X509_EXTENSION *e = sk_X509_EXTENSION_value(rq->exts, i);
@@ -417,6 +486,8 @@ ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
 	*leaf = NULL;
 	if (chain != NULL)
 		*chain = NULL;
+	if ((r = key_allowed(key)) != 0 || (r = possessed(key)) != 0)
+		return r;
 	if ((r = ck_cfg_subject(cfg, &subj)) != 0 || (r = ck_cfg_san(cfg, &san)) != 0)
 		goto out;
 	if (o != NULL && (o->flags & CK_SIGN_DATAENC))
@@ -434,6 +505,17 @@ out:
 	GENERAL_NAMES_free(san);
 	X509_NAME_free(subj);
 	return r;
+}
+
+/* 1 if x can sign certificates or CRLs: CA:TRUE, keyCertSign or cRLSign
+ * (the renewal of one is the issue of a CA). */
+static int
+is_ca(X509 *x)
+{
+	uint32_t fl = X509_get_extension_flags(x);
+
+	return (fl & EXFLAG_CA) || ((fl & EXFLAG_KUSAGE) &&
+	    (X509_get_key_usage(x) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)));
 }
 
 /* CK_E_REVOKED if x is in the index and revoked. */
@@ -456,6 +538,7 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int f
 {
 	struct request rq;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
+	char a[256];
 	int r;
 
 	*out = NULL;
@@ -466,6 +549,10 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int f
 		return r;
 	if (key != NULL && (r = ck_cert_key_match(old, key)) != 0)
 		return ck_errf(r, "the private key is not the key of the certificate to renew");
+	if (!(flags & CK_SIGN_ALLOW_CA) && is_ca(old))
+		return ck_errf(CK_E_POLICY, "rule 'no subordinate CA' refused to renew %s, a CA "
+		    "certificate: pass --allow-ca to permit it",
+		    ca_name_str(X509_get_subject_name(old), a, sizeof(a)));
 	if (days < 0 || days > CK_CA_RENEW_MAX_DAYS)
 		return ck_errf(CK_E_TIME, "a renewal lifetime of %d days is outside 1..%d",
 		    days, CK_CA_RENEW_MAX_DAYS);
