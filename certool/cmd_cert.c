@@ -32,6 +32,8 @@ sign_opts(struct ctx *c, struct ck_sign_opts *so)
 		so->flags |= CK_SIGN_ALLOW_WILDCARD;
 	if (c->val[O_ALLOW_CA] != NULL)
 		so->flags |= CK_SIGN_ALLOW_CA;
+	if (c->val[O_ALLOW_EXTENSIONS] != NULL)
+		so->flags |= CK_SIGN_ALLOW_EXTENSIONS;
 	if (c->val[O_DATAENC] != NULL)
 		so->flags |= CK_SIGN_DATAENC;
 	so->aia_url = c->val[O_AIA_URL];

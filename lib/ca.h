@@ -20,6 +20,10 @@
  * certificate is not valid yet or expired; keys RSA 2048..16384 or EC on
  * the named curves P-256/P-384 only; AKI always; AIA caIssuers only if
  * a URL is given; wildcards and CA requests refused unless allowed;
+ * of a request's extensions only SAN, basicConstraints, keyUsage within
+ * the leaf profile and extendedKeyUsage serverAuth/clientAuth are copied
+ * (SKI is always made from the key), anything else refused
+ * (CK_E_POLICY naming it) unless CK_SIGN_ALLOW_EXTENSIONS;
  * more than one DNS SAN refused only when the "multiplesan" option is off
  * (it is on by default).  Every refusal sets a detail naming the rule.
  *
@@ -56,6 +60,7 @@ enum {
 	CK_SIGN_ALLOW_CA = 1 << 1,	/* allow CA:TRUE / keyCertSign / cRLSign */
 	CK_SIGN_DATAENC = 1 << 2,	/* sign_config: add dataEncipherment to KU */
 	CK_SIGN_NO_RECORD = 1 << 3,	/* do not add the cert to the index */
+	CK_SIGN_ALLOW_EXTENSIONS = 1 << 4, /* copy any request extension */
 };
 
 struct ck_sign_opts {

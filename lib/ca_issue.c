@@ -358,6 +358,83 @@ remember_issued(struct ck_ca *ca, X509 *x)
 }
 
 /*
+ * The extensions of a request the VMCA copies (certool(1) SIGNING POLICY):
+ * SAN; KU within the leaf profile (digitalSignature, nonRepudiation,
+ * keyEncipherment, dataEncipherment); EKU serverAuth and clientAuth;
+ * basicConstraints (CA:TRUE and the CA key usages already passed the
+ * 'no subordinate CA' rule).  SKI, AKI and AIA are the VMCA's own and are
+ * dropped.  Anything else is refused, naming it, unless
+ * CK_SIGN_ALLOW_EXTENSIONS.  Renewals copy the old certificate's.
+ */
+static int
+ext_allowed(X509_EXTENSION *e, unsigned int flags)
+{
+	int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e)), r = 0;
+	char name[128];
+	ASN1_BIT_STRING *ku = NULL;
+	EXTENDED_KEY_USAGE *eku = NULL;
+
+	if ((flags & (ISSUE_NO_POLICY | CK_SIGN_ALLOW_EXTENSIONS)) ||
+	    nid == NID_subject_alt_name || nid == NID_basic_constraints)
+		return 0;
+	OBJ_obj2txt(name, sizeof(name), X509_EXTENSION_get_object(e), 0);
+	if (nid == NID_key_usage) {
+		unsigned int extra = 0;
+		if ((ku = X509V3_EXT_d2i(e)) == NULL)
+			return ck_errf(CK_E_CSR_FIELD, "the request's keyUsage is malformed");
+		for (int bit = 0; bit < 9; bit++)
+			if (ASN1_BIT_STRING_get_bit(ku, bit) && bit != 0 && bit != 1 && bit != 2 &&
+			    bit != 3 && !((flags & CK_SIGN_ALLOW_CA) && (bit == 5 || bit == 6)))
+				extra++;
+		ASN1_BIT_STRING_free(ku);
+		if (extra)
+			r = ck_errf(CK_E_POLICY, "rule 'leaf profile' refused keyUsage bits beyond "
+			    "digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment: "
+			    "pass --allow-extensions to copy them");
+		return r;
+	}
+	if (nid == NID_ext_key_usage) {
+		if ((eku = X509V3_EXT_d2i(e)) == NULL)
+			return ck_errf(CK_E_CSR_FIELD, "the request's extendedKeyUsage is malformed");
+		for (int i = 0; r == 0 && i < sk_ASN1_OBJECT_num(eku); i++) {
+			ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+			int pn = OBJ_obj2nid(o);
+			if (pn != NID_server_auth && pn != NID_client_auth) {
+				OBJ_obj2txt(name, sizeof(name), o, 0);
+				r = ck_errf(CK_E_POLICY, "rule 'leaf profile' refused extendedKeyUsage "
+				    "%s (only serverAuth and clientAuth are copied): pass "
+				    "--allow-extensions to copy it", name);
+			}
+		}
+		EXTENDED_KEY_USAGE_free(eku);
+		return r;
+	}
+	return ck_errf(CK_E_POLICY, "rule 'leaf profile' refused the request's %s extension "
+	    "(copied: subjectAltName, keyUsage, extendedKeyUsage serverAuth/clientAuth, "
+	    "basicConstraints): pass --allow-extensions to copy it", name);
+}
+
+static int
+copy_exts(X509 *x, const STACK_OF(X509_EXTENSION) *exts, unsigned int flags)
+{
+	int r;
+
+	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+		/* ours: AKI and AIA always; SKI made from the key unless renewing */
+		if (nid == NID_authority_key_identifier || nid == NID_info_access ||
+		    (nid == NID_subject_key_identifier && !(flags & ISSUE_NO_POLICY)))
+			continue;
+		if ((r = ext_allowed(e, flags)) != 0)
+			return r;
+		if (!X509_add_ext(x, e, -1))
+			return ck_errssl(CK_E_CRYPTO, "X509_add_ext");
+	}
+	return 0;
+}
+
+/*
  * notBefore now - CK_CA_BACKDATE_SECS, notAfter days later; never before
  * the signing cert starts, never after any cert of the chain above it
  * ends (an enterprise root above an intermediate VMCA included).  A
@@ -425,17 +502,8 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 	}
 	if ((r = set_validity(ca, x, now, days)) != 0)
 		goto out;
-	/* The request's extensions in their order, minus the ones we own. */
-	for (int i = 0; i < sk_X509_EXTENSION_num(rq->exts); i++) {
-		X509_EXTENSION *e = sk_X509_EXTENSION_value(rq->exts, i);
-		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
-		if (nid == NID_authority_key_identifier || nid == NID_info_access)
-			continue;
-		if (!X509_add_ext(x, e, -1)) {
-			r = ck_errssl(CK_E_CRYPTO, "X509_add_ext");
-			goto out;
-		}
-	}
+	if ((r = copy_exts(x, rq->exts, flags)) != 0)
+		goto out;
 	if (X509_get_ext_by_NID(x, NID_subject_key_identifier, -1) < 0 &&
 	    (r = ck_ext_push_ski_of(&exts, x)) != 0)
 		goto out;

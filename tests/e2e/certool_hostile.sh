@@ -52,4 +52,35 @@ fails 70009 "$CERTOOL" --gencert --privkey=fake.pem --cert=fake.crt --config=hos
 has "$T/err" "does not sign for its public key"
 absent fake.crt
 
+t "7: CSR extensions beyond the leaf profile are refused, naming them"
+"$CERTOOL" --genkey --privkey=k7.pem >/dev/null
+for ext in "extendedKeyUsage=OCSPSigning|OCSP Signing" \
+    "extendedKeyUsage=codeSigning|Code Signing" \
+    "extendedKeyUsage=anyExtendedKeyUsage|Any Extended Key Usage" \
+    "nsCertType=server|Netscape Cert Type" \
+    "nameConstraints=permitted;DNS:example.com|X509v3 Name Constraints" \
+    "keyUsage=digitalSignature,keyCertSign|keyUsage" \
+    "keyUsage=digitalSignature,decipherOnly|keyUsage"; do
+	spec=${ext%%|*}; name=${ext#*|}
+	"$OPENSSL" req -new -key k7.pem -subj /CN=host7 -addext "$spec" -out r7.csr 2>/dev/null
+	fails 70012 "$CERTOOL" --gencertfromcsr --csrfile=r7.csr --cert=c7.crt
+	has "$T/err" "$name"
+	absent c7.crt
+done
+t "7: --allow-extensions copies them"
+"$OPENSSL" req -new -key k7.pem -subj /CN=host7 -addext extendedKeyUsage=codeSigning -out r7.csr 2>/dev/null
+succeeds "$CERTOOL" --gencertfromcsr --csrfile=r7.csr --cert=c7.crt --allow-extensions
+"$OPENSSL" x509 -in c7.crt -noout -text >"$T/text"
+has "$T/text" "Code Signing"
+rm -f c7.crt
+t "7: the leaf profile is copied: SAN, KU, EKU serverAuth/clientAuth"
+"$OPENSSL" req -new -key k7.pem -subj /CN=host7 -addext subjectAltName=DNS:host7.example.com \
+    -addext keyUsage=digitalSignature,keyEncipherment \
+    -addext extendedKeyUsage=serverAuth,clientAuth -out r7.csr 2>/dev/null
+succeeds "$CERTOOL" --gencertfromcsr --csrfile=r7.csr --cert=c7.crt
+"$OPENSSL" x509 -in c7.crt -noout -text >"$T/text"
+has "$T/text" "DNS:host7.example.com"
+has "$T/text" "TLS Web Server Authentication, TLS Web Client Authentication"
+has "$T/text" "Digital Signature, Key Encipherment"
+
 finish
