@@ -65,7 +65,7 @@ enum opt_id {
 	/* other options */
 	O_PREDATE, O_FILTER, O_OPTION, O_WAIT, O_FQDN, O_DATAENC, O_DAYS, O_KEYSIZE,
 	O_KEYTYPE, O_PASSWORD_FILE, O_PASSWORD_FD, O_ALLOW_WILDCARD, O_ALLOW_CA,
-	O_AIA_URL, O_KEEPKEY,
+	O_AIA_URL, O_KEEPKEY, O_ALLOW_EXTENSIONS,
 	/* connection */
 	O_SERVER, O_SRP_UPN, O_SRP_PWD, O_PORT, O_USER, O_PASSWORD, O_DOMAIN,
 	/* help and accepted-but-ignored */
@@ -161,7 +161,18 @@ int new_key(struct ctx *c, EVP_PKEY **k);
 /* Parse a numeric option into [min,max]. */
 int num_opt(struct ctx *c, int id, long def, long min, long max, long *out);
 
-/* A set of output files written all-or-nothing. */
+/*
+ * A set of output files written all-or-nothing, even across a crash.
+ * out_stage writes each file to "<path>.certool-new.XXXXXX" (mkostemp: a
+ * name nobody can pre-create; synced, final mode); out_install makes
+ * them the outputs: with more than one file, a journal
+ * "<first path>.certool-set" listing the renames is synced first (the
+ * commit point) and removed after them, so a crash leaves the old set or,
+ * once the next run with that first output has finished the renames, the
+ * new one.  Staging first removes stale temporaries of ours for the same
+ * outputs (and finishes a committed set).  out_abort removes the staged
+ * files.  out_commit = out_stage + out_install.
+ */
 struct outset {
 	struct {
 		const char *path;
@@ -169,13 +180,16 @@ struct outset {
 		size_t len;
 		unsigned int mode;
 		int secret;
+		char *tmp;	/* staged file */
 	} f[4];
 	int n;
 };
 /* Queue data (taken over; secret data must be ck_secalloc'ed). */
 int out_add(struct outset *o, const char *path, char *data, size_t len,
     unsigned int mode, int secret);
-/* Write every queued file or none: temps first, then renames. */
+int out_stage(struct outset *o);
+int out_install(struct outset *o);
+void out_abort(struct outset *o);
 int out_commit(struct outset *o);
 void out_free(struct outset *o);
 

@@ -14,6 +14,7 @@
 #include "paths.h"
 #include "pki.h"
 #include "util.h"
+#include "testhook.h"
 #include "x509gen.h"
 
 static int
@@ -32,17 +33,20 @@ sign_opts(struct ctx *c, struct ck_sign_opts *so)
 		so->flags |= CK_SIGN_ALLOW_WILDCARD;
 	if (c->val[O_ALLOW_CA] != NULL)
 		so->flags |= CK_SIGN_ALLOW_CA;
+	if (c->val[O_ALLOW_EXTENSIONS] != NULL)
+		so->flags |= CK_SIGN_ALLOW_EXTENSIONS;
 	if (c->val[O_DATAENC] != NULL)
 		so->flags |= CK_SIGN_DATAENC;
 	so->aia_url = c->val[O_AIA_URL];
 	return 0;
 }
 
-/* Queue the leaf (and the chain, into --cert or --chain) and write them. */
+/* Queue the leaf (and the chain, into --cert or --chain) in o and stage
+ * them (out_stage): nothing is in place until out_install. */
 static int
-write_issued(struct ctx *c, const char *certpath, X509 *leaf, STACK_OF(X509) *chain)
+stage_issued(struct ctx *c, const char *certpath, X509 *leaf, STACK_OF(X509) *chain,
+    struct outset *o)
 {
-	struct outset o = { .n = 0 };
 	char *lpem = NULL, *cpem = NULL, *both = NULL;
 	size_t llen, clen = 0;
 	int r, code;
@@ -59,8 +63,8 @@ write_issued(struct ctx *c, const char *certpath, X509 *leaf, STACK_OF(X509) *ch
 		goto out;
 	}
 	if (c->val[O_CHAIN] != NULL) {
-		if (out_add(&o, certpath, lpem, llen, 0644, 0) != 0 ||
-		    out_add(&o, c->val[O_CHAIN], cpem, clen, 0644, 0) != 0) {
+		if (out_add(o, certpath, lpem, llen, 0644, 0) != 0 ||
+		    out_add(o, c->val[O_CHAIN], cpem, clen, 0644, 0) != 0) {
 			code = fail(CK_E_LIMIT, NULL);
 			goto out;
 		}
@@ -75,15 +79,14 @@ write_issued(struct ctx *c, const char *certpath, X509 *leaf, STACK_OF(X509) *ch
 		if (clen > 0)
 			memcpy(both + llen, cpem, clen);
 		both[llen + clen] = '\0';
-		if (out_add(&o, certpath, both, llen + clen, 0644, 0) != 0) {
+		if (out_add(o, certpath, both, llen + clen, 0644, 0) != 0) {
 			code = fail(CK_E_LIMIT, NULL);
 			goto out;
 		}
 		both = NULL;
 	}
-	code = out_commit(&o);
+	code = out_stage(o);
 out:
-	out_free(&o);
 	free(both);
 	free(cpem);
 	free(lpem);
@@ -91,54 +94,44 @@ out:
 }
 
 /*
- * Write the leaf (and chain) as write_issued does and add the leaf to the
- * VMCA index, so that only a certificate somebody received is listed as
- * issued and every certificate somebody received can be revoked.
- *
- * The index transaction runs on a thread while the files are written:
- * each side waits for its own syncs (the index: its pages, then its meta
- * page; a file: the temporary file, then after the rename its directory),
- * and the two waits overlap instead of adding up.  Why that is as safe
- * as recording after the write:
- * - exit 0 only once both sides have returned: the file is renamed into
- *   place after its data is on disk and its directory is synced, and the
- *   index commit has synced its pages and its meta page, so both survive
- *   a power loss;
- * - an existing output is still replaced only by a synced temporary file
- *   (ck_file_write), never left half-written;
- * - if writing fails, the record is deleted again (in a durable
- *   transaction) before certool reports the failure; if recording fails,
- *   the files just written are removed, as before;
- * - a power loss before exit can leave the file without its record or the
- *   record without its file.  Nobody was told the certificate exists (no
- *   exit 0); a record without a file is a certificate --revokecert can
- *   still revoke, and a file without a record could already happen when
- *   the record was written last.
+ * Record first, deliver second (issue 11 item 13): the leaf and chain are
+ * staged as files while the index transaction runs on a thread (the two
+ * syncs overlap), and the files are renamed into place only once the
+ * record is committed.  So a certificate anybody can find at --cert is
+ * always in the index (revocable); a crash before the renames leaves a
+ * record without a file (never delivered, still revocable) and staged
+ * files the next run removes.  If staging fails, the record is deleted
+ * again, durably; if recording fails, the staged files are removed.
  */
 static int
 deliver(struct ctx *c, struct ck_ca *ca, const char *certpath, X509 *leaf,
     STACK_OF(X509) *chain)
 {
 	struct ck_ca_pending *p = NULL;
+	struct outset o = { .n = 0 };
 	int r, code;
 
 	if ((r = ck_ca_record_begin(ca, leaf, &p)) != 0)
 		return fail(r, "VMCA index");
-	code = write_issued(c, certpath, leaf, chain);
+	code = stage_issued(c, certpath, leaf, chain, &o);
 	r = ck_ca_record_end(p, code == 0);
 	if (code != 0) {
 		if (r != 0)
 			(void)fail(r, "VMCA index: the certificate not written is still recorded");
-		return code;
+		goto out;
 	}
-	if (r == 0)
-		return 0;
-	code = fail(r, "VMCA index");
-	(void)ck_file_remove(certpath);
-	if (c->val[O_CHAIN] != NULL)
-		(void)ck_file_remove(c->val[O_CHAIN]);
-	return failx(code, "%s: removed again: the certificate could not be recorded in the "
-	    "VMCA index, so it could not be revoked; fix the index and issue it again", certpath);
+	if (r != 0) {
+		code = fail(r, "VMCA index");
+		code = failx(code, "%s: not written: the certificate could not be recorded in "
+		    "the VMCA index, so it could not be revoked; fix the index and issue it "
+		    "again", certpath);
+		goto out;
+	}
+	ck_test_kill("certool-recorded");
+	code = out_install(&o);
+out:
+	out_free(&o);
+	return code;
 }
 
 /* Sign cfg for key with the VMCA and write the result to --cert. */
@@ -325,7 +318,8 @@ cmd_renewcert(struct ctx *c)
 	if (c->val[O_PRIVKEY] != NULL && (code = load_key(c, c->val[O_PRIVKEY], &k)) != 0)
 		goto out;
 	if ((r = ck_ca_open(NULL, &ca)) != 0 ||
-	    (r = ck_ca_renew(ca, old, k, (int)days, CK_SIGN_NO_RECORD, &x, &chain)) != 0) {
+	    (r = ck_ca_renew(ca, old, k, (int)days, CK_SIGN_NO_RECORD |
+	    (c->val[O_ALLOW_CA] != NULL ? CK_SIGN_ALLOW_CA : 0), &x, &chain)) != 0) {
 		code = fail(r, c->val[O_CERT]);
 		goto out;
 	}

@@ -120,6 +120,8 @@ const struct opt opts[O_NOPTS] = {
 	    "let the VMCA sign '*' in CN and DNS names" },
 	[O_ALLOW_CA] = { "allow-ca", K_FLAG, G_OPTIONS, NULL,
 	    "let the VMCA sign CA requests (subordinate CAs)" },
+	[O_ALLOW_EXTENSIONS] = { "allow-extensions", K_FLAG, G_OPTIONS, NULL,
+	    "copy CSR extensions beyond SAN, leaf KU and EKU serverAuth/clientAuth" },
 	[O_AIA_URL] = { "aia-url", K_VAL, G_OPTIONS, "URL",
 	    "add an AIA caIssuers URL to issued certificates" },
 	[O_KEEPKEY] = { "keepkey", K_FLAG, G_OPTIONS, NULL,

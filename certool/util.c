@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <dirent.h>
 
 #include "certool.h"
 #include "err.h"
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "pki.h"
 #include "secmem.h"
+#include "testhook.h"
 #include "util.h"
 #include "x509gen.h"
 
@@ -294,6 +296,7 @@ out_add(struct outset *o, const char *path, char *data, size_t len, unsigned int
 	o->f[o->n].len = len;
 	o->f[o->n].mode = mode;
 	o->f[o->n].secret = secret;
+	o->f[o->n].tmp = NULL;
 	o->n++;
 	return 0;
 }
@@ -301,6 +304,7 @@ out_add(struct outset *o, const char *path, char *data, size_t len, unsigned int
 void
 out_free(struct outset *o)
 {
+	out_abort(o);
 	for (int i = 0; i < o->n; i++) {
 		if (o->f[i].secret)
 			ck_secfree(o->f[i].data);
@@ -310,87 +314,248 @@ out_free(struct outset *o)
 	o->n = 0;
 }
 
-/*
- * Each file goes to "<path>.certool-new" (atomically, final mode, no
- * symlinks), and only when all are there are they renamed into place, so
- * a failure leaves neither new files nor half of a set behind.
- */
 /* fsync the directory holding path, so a rename into it is durable. */
-static void
+static int
 sync_dir_of(const char *path)
 {
 	char *d = strdup(path), *slash;
-	int fd;
+	int fd, r = 0;
 
 	if (d == NULL)
-		return;
+		return CK_E_NOMEM;
 	slash = strrchr(d, '/');
 	if (slash == d)
 		slash[1] = '\0';
 	else if (slash != NULL)
 		*slash = '\0';
 	fd = open(slash != NULL ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
+	if (fd < 0 || fsync(fd) != 0)
+		r = ck_errf(ck_errno(errno), "fsync the directory of %s: %s", path,
+		    strerror(errno));
+	if (fd >= 0)
 		close(fd);
-	}
 	free(d);
+	return r;
+}
+
+#define SET_SUFFIX ".certool-set"
+#define NEW_SUFFIX ".certool-new"
+
+/*
+ * Finish a set a crash interrupted after its commit point: the journal
+ * holds NUL-terminated "tmp", "final" pairs; a staged file still there is
+ * renamed into place.  Then the journal goes.
+ */
+static void
+finish_set(const char *journal)
+{
+	char *buf = NULL;
+	size_t len, i = 0;
+
+	if (ck_file_read(journal, 1 << 16, &buf, &len, 0) == 0) {
+		while (i < len) {
+			const char *tmp = buf + i, *final;
+			i += strlen(tmp) + 1;
+			if (i >= len)
+				break;
+			final = buf + i;
+			i += strlen(final) + 1;
+			if (strncmp(tmp, final, strlen(final)) == 0 &&
+			    strncmp(tmp + strlen(final), NEW_SUFFIX ".", 13) == 0 &&
+			    access(tmp, F_OK) == 0 && rename(tmp, final) == 0)
+				(void)sync_dir_of(final);
+		}
+		free(buf);
+	}
+	ck_err_clear();
+	(void)unlink(journal);
+}
+
+/* Remove "<path>.certool-new" and "<path>.certool-new.XXXXXX": ours. */
+static void
+remove_stale(const char *path)
+{
+	char *dir = strdup(path), *slash, *base;
+	DIR *d;
+	struct dirent *e;
+	size_t bl;
+
+	if (dir == NULL)
+		return;
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		base = slash + 1;
+	} else {
+		base = dir;
+	}
+	bl = strlen(base);
+	if ((d = opendir(slash == NULL ? "." : slash == dir ? "/" : dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			const char *rest = e->d_name + bl;
+			if (strncmp(e->d_name, base, bl) != 0 ||
+			    strncmp(rest, NEW_SUFFIX, strlen(NEW_SUFFIX)) != 0)
+				continue;
+			rest += strlen(NEW_SUFFIX);
+			if (*rest == '\0' || (rest[0] == '.' && strlen(rest) == 7)) {
+				char *p = slash == NULL ? strdup(e->d_name) :
+				    ck_asprintf("%s/%s", slash == dir ? "" : dir, e->d_name);
+				if (p != NULL)
+					(void)unlink(p);
+				free(p);
+			}
+		}
+		closedir(d);
+	}
+	free(dir);
+}
+
+/* data -> a new "<path>.certool-new.XXXXXX", synced, with the final mode. */
+static int
+stage_one(const char *path, const char *data, size_t len, unsigned int mode, char **tmp)
+{
+	int fd, r = 0;
+	size_t off = 0;
+
+	if ((*tmp = ck_asprintf("%s" NEW_SUFFIX ".XXXXXX", path)) == NULL)
+		return CK_E_NOMEM;
+	/* mkostemp creates it 0600, exclusively, and never follows a link */
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) < 0) {
+		r = ck_errf(ck_errno(errno), "%s: %s", *tmp, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return r;
+	}
+	if (fchmod(fd, mode & 0777) != 0)
+		r = ck_errf(ck_errno(errno), "fchmod %s: %s", *tmp, strerror(errno));
+	while (r == 0 && off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			r = ck_errf(w < 0 ? ck_errno(errno) : CK_E_IO, "write %s: %s", *tmp,
+			    w < 0 ? strerror(errno) : "short write");
+		else
+			off += (size_t)w;
+	}
+	if (r == 0 && fsync(fd) != 0)
+		r = ck_errf(ck_errno(errno), "fsync %s: %s", *tmp, strerror(errno));
+	if (close(fd) != 0 && r == 0)
+		r = ck_errf(ck_errno(errno), "close %s: %s", *tmp, strerror(errno));
+	if (r != 0) {
+		(void)unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return r;
+}
+
+int
+out_stage(struct outset *o)
+{
+	struct stat st;
+	char *journal;
+	int r;
+
+	if (o->n > 0) {
+		if ((journal = ck_asprintf("%s" SET_SUFFIX, o->f[0].path)) == NULL)
+			return fail(CK_E_NOMEM, NULL);
+		if (access(journal, F_OK) == 0)
+			finish_set(journal);
+		free(journal);
+	}
+	for (int i = 0; i < o->n; i++) {
+		for (int j = 0; j < i; j++)
+			if (strcmp(o->f[i].path, o->f[j].path) == 0)
+				return failx(E_ARGS, "%s is given for two outputs", o->f[i].path);
+		if (lstat(o->f[i].path, &st) == 0 && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)))
+			return failx(E_ACCESS_DENIED, "%s: refusing to write over a %s",
+			    o->f[i].path, S_ISLNK(st.st_mode) ? "symbolic link" : "directory");
+	}
+	for (int i = 0; i < o->n; i++) {
+		remove_stale(o->f[i].path);
+		if ((r = stage_one(o->f[i].path, o->f[i].data, o->f[i].len, o->f[i].mode,
+		    &o->f[i].tmp)) != 0) {
+			out_abort(o);
+			return fail(r, o->f[i].path);
+		}
+	}
+	return 0;
+}
+
+/* The journal of a set: "tmp\0final\0" per file, written atomically. */
+static int
+write_journal(struct outset *o, char **journal)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((*journal = ck_asprintf("%s" SET_SUFFIX, o->f[0].path)) == NULL)
+		return CK_E_NOMEM;
+	for (int i = 0; i < o->n; i++)
+		len += strlen(o->f[i].tmp) + strlen(o->f[i].path) + 2;
+	if ((buf = malloc(len)) == NULL)
+		return CK_E_NOMEM;
+	len = 0;
+	for (int i = 0; i < o->n; i++) {
+		size_t a = strlen(o->f[i].tmp) + 1, b = strlen(o->f[i].path) + 1;
+		memcpy(buf + len, o->f[i].tmp, a);
+		memcpy(buf + len + a, o->f[i].path, b);
+		len += a + b;
+	}
+	r = ck_file_write(*journal, buf, len, 0600, 0);
+	free(buf);
+	return r;
+}
+
+int
+out_install(struct outset *o)
+{
+	char *journal = NULL;
+	int r = 0, i;
+
+	if (o->n > 1 && (r = write_journal(o, &journal)) != 0) {
+		free(journal);
+		out_abort(o);
+		return fail(r, o->f[0].path);
+	}
+	for (i = 0; i < o->n && r == 0; i++) {
+		if (rename(o->f[i].tmp, o->f[i].path) != 0)
+			r = ck_errf(ck_errno(errno), "rename %s: %s", o->f[i].path, strerror(errno));
+		else {
+			free(o->f[i].tmp);
+			o->f[i].tmp = NULL;
+		}
+		ck_test_kill("certool-set-half");
+	}
+	for (int j = 0; j < i && r == 0; j++)
+		r = sync_dir_of(o->f[j].path);
+	if (journal != NULL) {
+		/* after a failed rename the journal finishes the set next time */
+		if (r == 0)
+			(void)unlink(journal);
+		free(journal);
+	}
+	return r != 0 ? fail(r, NULL) : 0;
+}
+
+void
+out_abort(struct outset *o)
+{
+	for (int i = 0; i < o->n; i++) {
+		if (o->f[i].tmp != NULL)
+			(void)unlink(o->f[i].tmp);
+		free(o->f[i].tmp);
+		o->f[i].tmp = NULL;
+	}
 }
 
 int
 out_commit(struct outset *o)
 {
-	char *tmp[4] = { NULL, NULL, NULL, NULL };
-	struct stat st;
-	int r = 0, i, code = 0;
+	int code;
 
-	/* one file: ck_file_write is already atomic and durable */
-	if (o->n == 1) {
-		if (lstat(o->f[0].path, &st) == 0 && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)))
-			return failx(E_ACCESS_DENIED, "%s: refusing to write over a %s",
-			    o->f[0].path, S_ISLNK(st.st_mode) ? "symbolic link" : "directory");
-		if ((r = ck_file_write(o->f[0].path, o->f[0].data, o->f[0].len, o->f[0].mode, 0)) != 0)
-			return fail(r, o->f[0].path);
-		return 0;
-	}
-	for (i = 0; i < o->n; i++) {
-		for (int j = 0; j < i; j++)
-			if (strcmp(o->f[i].path, o->f[j].path) == 0) {
-				code = failx(E_ARGS, "%s is given for two outputs", o->f[i].path);
-				goto out;
-			}
-		if (lstat(o->f[i].path, &st) == 0 && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))) {
-			code = failx(E_ACCESS_DENIED, "%s: refusing to write over a %s",
-			    o->f[i].path, S_ISLNK(st.st_mode) ? "symbolic link" : "directory");
-			goto out;
-		}
-		if ((tmp[i] = ck_asprintf("%s.certool-new", o->f[i].path)) == NULL) {
-			code = fail(CK_E_NOMEM, NULL);
-			goto out;
-		}
-		(void)ck_file_remove(tmp[i]);
-		if ((r = ck_file_write(tmp[i], o->f[i].data, o->f[i].len, o->f[i].mode, 0)) != 0) {
-			code = fail(r, o->f[i].path);
-			goto out;
-		}
-	}
-	for (i = 0; i < o->n; i++)
-		if (rename(tmp[i], o->f[i].path) != 0) {
-			code = fail(ck_errf(ck_errno(errno), "rename %s: %s", o->f[i].path,
-			    strerror(errno)), NULL);
-			/* the ones already renamed are complete files; remove them so
-			 * the set is not left half-written */
-			for (int j = 0; j < i; j++)
-				(void)unlink(o->f[j].path);
-			goto out;
-		}
-	for (i = 0; i < o->n; i++)
-		sync_dir_of(o->f[i].path);
-out:
-	for (i = 0; i < o->n; i++) {
-		if (tmp[i] != NULL && code != 0)
-			(void)unlink(tmp[i]);
-		free(tmp[i]);
-	}
-	return code;
+	if ((code = out_stage(o)) != 0)
+		return code;
+	return out_install(o);
 }

@@ -220,6 +220,12 @@ ck_ca_validate(STACK_OF(X509) *chain, EVP_PKEY *key)
 			return ck_errf(CK_E_TIME, "certificate %d (%s) expired on %s", i + 1,
 			    ca_name_str(X509_get_subject_name(x), a, sizeof(a)), b);
 		}
+		/* nor a CA that is not valid yet: what it signed would not be */
+		if (X509_cmp_time(X509_get0_notBefore(x), &now) > 0) {
+			ca_fmt_time(X509_get0_notBefore(x), b, sizeof(b));
+			return ck_errf(CK_E_TIME, "certificate %d (%s) is not valid before %s",
+			    i + 1, ca_name_str(X509_get_subject_name(x), a, sizeof(a)), b);
+		}
 	}
 	first = sk_X509_value(chain, 0);
 	if (X509_check_ca(first) != 1)
@@ -235,6 +241,26 @@ ck_ca_validate(STACK_OF(X509) *chain, EVP_PKEY *key)
 	bits = ck_key_bits(key);
 	if (bits < 2048 || bits > 16384)
 		return ck_errf(CK_E_KEYSIZE, "the VMCA key has %d bits; use 2048..16384", bits);
+	return 0;
+}
+
+int
+ca_usable_now(struct ck_ca *ca, int64_t now)
+{
+	X509 *cacert = ck_ca_cert(ca);
+	time_t t = (time_t)now;
+	char when[64];
+
+	if (X509_cmp_time(X509_get0_notAfter(cacert), &t) <= 0) {
+		ca_fmt_time(X509_get0_notAfter(cacert), when, sizeof(when));
+		return ck_errf(CK_E_TIME, "the VMCA certificate expired on %s: install a new "
+		    "root (--selfca or --rootca) first", when);
+	}
+	if (X509_cmp_time(X509_get0_notBefore(cacert), &t) > 0) {
+		ca_fmt_time(X509_get0_notBefore(cacert), when, sizeof(when));
+		return ck_errf(CK_E_TIME, "the VMCA certificate is not valid before %s: "
+		    "check the clock, or install a root valid now", when);
+	}
 	return 0;
 }
 

@@ -11,12 +11,19 @@
  *                     "props" (CRL number, server options)
  *   vmca.crl          the last CRL generated (PEM)
  * The VMCA signing key is RSA (2048..16384 bits), as VMware's; leaf keys may
- * be RSA or EC P-256/P-384.
+ * be RSA or EC on the named curves P-256/P-384.
  *
  * Signing policy (certool(1) POLICY): lifetime default 730 days, at most
  * 3660; notBefore = now - 10 min but never before the CA's notBefore;
- * notAfter never past the CA's notAfter; AKI always; AIA caIssuers only if
+ * notAfter never past the notAfter of any certificate of root.cer (a
+ * window left empty is refused); nothing is signed while the VMCA
+ * certificate is not valid yet or expired; keys RSA 2048..16384 or EC on
+ * the named curves P-256/P-384 only; AKI always; AIA caIssuers only if
  * a URL is given; wildcards and CA requests refused unless allowed;
+ * of a request's extensions only SAN, basicConstraints, keyUsage within
+ * the leaf profile and extendedKeyUsage serverAuth/clientAuth are copied
+ * (SKI is always made from the key), anything else refused
+ * (CK_E_POLICY naming it) unless CK_SIGN_ALLOW_EXTENSIONS;
  * more than one DNS SAN refused only when the "multiplesan" option is off
  * (it is on by default).  Every refusal sets a detail naming the rule.
  *
@@ -53,6 +60,7 @@ enum {
 	CK_SIGN_ALLOW_CA = 1 << 1,	/* allow CA:TRUE / keyCertSign / cRLSign */
 	CK_SIGN_DATAENC = 1 << 2,	/* sign_config: add dataEncipherment to KU */
 	CK_SIGN_NO_RECORD = 1 << 3,	/* do not add the cert to the index */
+	CK_SIGN_ALLOW_EXTENSIONS = 1 << 4, /* copy any request extension */
 };
 
 struct ck_sign_opts {
@@ -135,7 +143,9 @@ int ck_ca_sign_req(struct ck_ca *ca, X509_REQ *req, const struct ck_sign_opts *o
  * nonRepudiation, keyEncipherment (+ dataEncipherment with
  * CK_SIGN_DATAENC), SKI, for the public half of key; then as
  * ck_ca_sign_req (no CSR is built or signed: the key is at hand).
- * key may be a public-only EVP_PKEY.
+ * key must be a private key that signs for its public half (proof of
+ * possession, as a CSR's self-signature is for ck_ca_sign_req), else
+ * CK_E_KEY.
  */
 int ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
     const struct ck_sign_opts *o, X509 **leaf, STACK_OF(X509) **chain);
@@ -143,8 +153,10 @@ int ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
  * Reissue old (which this VMCA must have signed, else CK_E_UNSUPPORTED)
  * with the same subject, extensions and public key for days days
  * (0 = CK_CA_DEFAULT_DAYS, at most CK_CA_RENEW_MAX_DAYS).  If key is not
- * NULL it must match old (CK_E_KEY_MISMATCH).  flags: only
- * CK_SIGN_NO_RECORD counts; *out and *chain as for ck_ca_sign_req.
+ * NULL it must match old (CK_E_KEY_MISMATCH).  A CA certificate (CA:TRUE,
+ * keyCertSign or cRLSign) is renewed only with CK_SIGN_ALLOW_CA, else
+ * CK_E_POLICY.  flags: CK_SIGN_NO_RECORD and CK_SIGN_ALLOW_CA count;
+ * *out and *chain as for ck_ca_sign_req.
  */
 int ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int flags,
     X509 **out, STACK_OF(X509) **chain);

@@ -274,8 +274,9 @@ ca_install_recover(struct ck_ca *ca)
 		return 0;
 	if ((r = ca_lock(ca, "install.lock", &fd)) != 0)
 		return r;
-	/* another opener may have finished it while we waited */
-	r = finish(ca->dir);
+	/* another opener (or the installer itself) may have finished it
+	 * while we waited for the lock */
+	r = exists_at(ca->dir, NEW_DIR, -1) ? finish(ca->dir) : 0;
 	close(fd);
 	return r;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -66,29 +68,124 @@ has_star(const unsigned char *s, int len)
 	return memchr(s, '*', (size_t)len) != NULL;
 }
 
+/*
+ * RSA 2048..16384, or EC on the named curves P-256 and P-384 only: not
+ * other curves of the same size (secp256k1, brainpool), and not explicit
+ * parameters, which RFC 5480 forbids in certificates.
+ */
+static int
+key_allowed(EVP_PKEY *pub)
+{
+	char group[64] = "", enc[32] = "";
+	int bits = ck_key_bits(pub);
+
+	if (ck_key_is_rsa(pub)) {
+		if (bits < 2048 || bits > 16384)
+			return ck_errf(CK_E_KEYSIZE, "the request's RSA key has %d bits; "
+			    "use 2048..16384", bits);
+		return 0;
+	}
+	if (!ck_key_is_ec(pub))
+		return ck_errf(CK_E_KEY, "the request's key is neither RSA nor EC");
+	if (!EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_EC_ENCODING, enc,
+	    sizeof(enc), NULL) || strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0 ||
+	    !EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, group,
+	    sizeof(group), NULL)) {
+		ERR_clear_error();
+		return ck_errf(CK_E_KEY, "the request's EC key has explicit curve parameters; "
+		    "only the named curves P-256 and P-384 are accepted");
+	}
+	if (OBJ_txt2nid(group) != NID_X9_62_prime256v1 && OBJ_txt2nid(group) != NID_secp384r1 &&
+	    EC_curve_nist2nid(group) != NID_X9_62_prime256v1 &&
+	    EC_curve_nist2nid(group) != NID_secp384r1)
+		return ck_errf(CK_E_KEY, "the request's EC key is on curve %s; only P-256 and "
+		    "P-384 are accepted", group);
+	return 0;
+}
+
+/*
+ * Proof of possession for --gencert, which has no CSR signature to check.
+ * A file that holds someone else's public key (in a private-key structure
+ * with made-up private parts) must fail.  RSA: the factors multiply to n
+ * (knowing them is holding the key; a microsecond, where a test signature
+ * costs as much as signing the certificate and EVP_PKEY_pairwise_check's
+ * primality tests 100 times that); a key without factors signs and
+ * verifies a test message.  EC: the private scalar gives the public point.
+ */
+static int
+sign_test(EVP_PKEY *key)
+{
+	static const unsigned char msg[] = "certkit proof of possession";
+	unsigned char sig[2048];
+	size_t slen = sizeof(sig);
+	EVP_MD_CTX *mc = NULL;
+	int ok;
+
+	ok = EVP_PKEY_get_size(key) <= (int)sizeof(sig) && (mc = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestSignInit(mc, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestSign(mc, sig, &slen, msg, sizeof(msg)) == 1 &&
+	    EVP_DigestVerifyInit(mc, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestVerify(mc, sig, slen, msg, sizeof(msg)) == 1;
+	EVP_MD_CTX_free(mc);
+	return ok;
+}
+
+static int
+rsa_factors_ok(EVP_PKEY *key, int *have)
+{
+	BIGNUM *n = NULL, *p = NULL, *q = NULL, *pq = NULL;
+	BN_CTX *bc = NULL;
+	int ok = 0;
+
+	*have = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR1, &p) &&
+	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR2, &q);
+	if (*have && EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) &&
+	    (bc = BN_CTX_new()) != NULL && (pq = BN_new()) != NULL &&
+	    !BN_is_zero(p) && !BN_is_one(p) && !BN_is_zero(q) && !BN_is_one(q) &&
+	    BN_mul(pq, p, q, bc) && BN_cmp(pq, n) == 0)
+		ok = 1;
+	BN_free(pq);
+	BN_CTX_free(bc);
+	BN_clear_free(p);
+	BN_clear_free(q);
+	BN_free(n);
+	return ok;
+}
+
+static int
+possessed(EVP_PKEY *key)
+{
+	EVP_PKEY_CTX *pc = NULL;
+	int ok, have = 0;
+
+	if (ck_key_is_rsa(key)) {
+		ok = rsa_factors_ok(key, &have);
+		if (!have)
+			ok = sign_test(key);
+	} else {
+		ok = (pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) != NULL &&
+		    EVP_PKEY_pairwise_check(pc) == 1;
+		EVP_PKEY_CTX_free(pc);
+	}
+	ERR_clear_error();
+	if (!ok)
+		return ck_errf(CK_E_KEY, "the private key does not sign for its public key: "
+		    "a certificate is issued only for a key pair at hand");
+	return 0;
+}
+
 /* The signing policy of ca.h; returns 0 or the code of the rule that fired. */
 static int
 policy(struct ck_ca *ca, const struct request *rq, unsigned int flags)
 {
 	const X509_NAME *subj = rq->subject;
-	int n, ndns = 0, crit, multisan, r, bits;
+	int n, ndns = 0, crit, multisan, r;
 	GENERAL_NAMES *gens = NULL;
 	BASIC_CONSTRAINTS *bc = NULL;
 	ASN1_BIT_STRING *ku = NULL;
 
-	if (ck_key_is_rsa(rq->pub)) {
-		bits = ck_key_bits(rq->pub);
-		if (bits < 2048 || bits > 16384)
-			return ck_errf(CK_E_KEYSIZE, "the request's RSA key has %d bits; "
-			    "use 2048..16384", bits);
-	} else if (ck_key_is_ec(rq->pub)) {
-		bits = ck_key_bits(rq->pub);
-		if (bits != 256 && bits != 384)
-			return ck_errf(CK_E_KEY, "the request's EC key has %d bits; only "
-			    "P-256 and P-384 are accepted", bits);
-	} else {
-		return ck_errf(CK_E_KEY, "the request's key is neither RSA nor EC");
-	}
+	if ((r = key_allowed(rq->pub)) != 0)
+		return r;
 	if (flags & ISSUE_NO_POLICY)
 		return 0;
 	n = X509_NAME_entry_count(subj);
@@ -261,6 +358,115 @@ remember_issued(struct ck_ca *ca, X509 *x)
 }
 
 /*
+ * The extensions of a request the VMCA copies (certool(1) SIGNING POLICY):
+ * SAN; KU within the leaf profile (digitalSignature, nonRepudiation,
+ * keyEncipherment, dataEncipherment); EKU serverAuth and clientAuth;
+ * basicConstraints (CA:TRUE and the CA key usages already passed the
+ * 'no subordinate CA' rule).  SKI, AKI and AIA are the VMCA's own and are
+ * dropped.  Anything else is refused, naming it, unless
+ * CK_SIGN_ALLOW_EXTENSIONS.  Renewals copy the old certificate's.
+ */
+static int
+ext_allowed(X509_EXTENSION *e, unsigned int flags)
+{
+	int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e)), r = 0;
+	char name[128];
+	ASN1_BIT_STRING *ku = NULL;
+	EXTENDED_KEY_USAGE *eku = NULL;
+
+	if ((flags & (ISSUE_NO_POLICY | CK_SIGN_ALLOW_EXTENSIONS)) ||
+	    nid == NID_subject_alt_name || nid == NID_basic_constraints)
+		return 0;
+	OBJ_obj2txt(name, sizeof(name), X509_EXTENSION_get_object(e), 0);
+	if (nid == NID_key_usage) {
+		unsigned int extra = 0;
+		if ((ku = X509V3_EXT_d2i(e)) == NULL)
+			return ck_errf(CK_E_CSR_FIELD, "the request's keyUsage is malformed");
+		for (int bit = 0; bit < 9; bit++)
+			if (ASN1_BIT_STRING_get_bit(ku, bit) && bit != 0 && bit != 1 && bit != 2 &&
+			    bit != 3 && !((flags & CK_SIGN_ALLOW_CA) && (bit == 5 || bit == 6)))
+				extra++;
+		ASN1_BIT_STRING_free(ku);
+		if (extra)
+			r = ck_errf(CK_E_POLICY, "rule 'leaf profile' refused keyUsage bits beyond "
+			    "digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment: "
+			    "pass --allow-extensions to copy them");
+		return r;
+	}
+	if (nid == NID_ext_key_usage) {
+		if ((eku = X509V3_EXT_d2i(e)) == NULL)
+			return ck_errf(CK_E_CSR_FIELD, "the request's extendedKeyUsage is malformed");
+		for (int i = 0; r == 0 && i < sk_ASN1_OBJECT_num(eku); i++) {
+			ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+			int pn = OBJ_obj2nid(o);
+			if (pn != NID_server_auth && pn != NID_client_auth) {
+				OBJ_obj2txt(name, sizeof(name), o, 0);
+				r = ck_errf(CK_E_POLICY, "rule 'leaf profile' refused extendedKeyUsage "
+				    "%s (only serverAuth and clientAuth are copied): pass "
+				    "--allow-extensions to copy it", name);
+			}
+		}
+		EXTENDED_KEY_USAGE_free(eku);
+		return r;
+	}
+	return ck_errf(CK_E_POLICY, "rule 'leaf profile' refused the request's %s extension "
+	    "(copied: subjectAltName, keyUsage, extendedKeyUsage serverAuth/clientAuth, "
+	    "basicConstraints): pass --allow-extensions to copy it", name);
+}
+
+static int
+copy_exts(X509 *x, const STACK_OF(X509_EXTENSION) *exts, unsigned int flags)
+{
+	int r;
+
+	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+		/* ours: AKI and AIA always; SKI made from the key unless renewing */
+		if (nid == NID_authority_key_identifier || nid == NID_info_access ||
+		    (nid == NID_subject_key_identifier && !(flags & ISSUE_NO_POLICY)))
+			continue;
+		if ((r = ext_allowed(e, flags)) != 0)
+			return r;
+		if (!X509_add_ext(x, e, -1))
+			return ck_errssl(CK_E_CRYPTO, "X509_add_ext");
+	}
+	return 0;
+}
+
+/*
+ * notBefore now - CK_CA_BACKDATE_SECS, notAfter days later; never before
+ * the signing cert starts, never after any cert of the chain above it
+ * ends (an enterprise root above an intermediate VMCA included).  A
+ * window that clamping leaves empty is refused, never issued.
+ */
+static int
+set_validity(struct ck_ca *ca, X509 *x, int64_t now, int days)
+{
+	time_t nb = (time_t)(now - CK_CA_BACKDATE_SECS);
+	const ASN1_TIME *cnb = X509_get0_notBefore(ck_ca_cert(ca));
+	char a[64], b[64];
+
+	if (!ASN1_TIME_adj(X509_getm_notBefore(x), nb, 0, 0) ||
+	    !ASN1_TIME_adj(X509_getm_notAfter(x), nb, days, 0))
+		return ck_errssl(CK_E_CRYPTO, "ASN1_TIME_adj");
+	if (ASN1_TIME_compare(X509_get0_notBefore(x), cnb) < 0 && !X509_set1_notBefore(x, cnb))
+		return CK_E_NOMEM;
+	for (int i = 0; i < sk_X509_num(ca->chain); i++) {
+		const ASN1_TIME *na = X509_get0_notAfter(sk_X509_value(ca->chain, i));
+		if (ASN1_TIME_compare(X509_get0_notAfter(x), na) > 0 && !X509_set1_notAfter(x, na))
+			return CK_E_NOMEM;
+	}
+	if (ASN1_TIME_compare(X509_get0_notBefore(x), X509_get0_notAfter(x)) >= 0) {
+		ca_fmt_time(X509_get0_notBefore(x), a, sizeof(a));
+		ca_fmt_time(X509_get0_notAfter(x), b, sizeof(b));
+		return ck_errf(CK_E_TIME, "the certificate would start on %s and end on %s: "
+		    "the VMCA's chain leaves no valid period; install a new root", a, b);
+	}
+	return 0;
+}
+
+/*
  * Issue a certificate for rq under the policy.  days 0 = default.
  * maxdays bounds the lifetime (3660 for signing, 730 for renewals).
  */
@@ -271,9 +477,7 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 	X509 *x = NULL, *cacert;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	int64_t now = ck_now();
-	time_t nb;
-	int r, cmp;
-	char when[64];
+	int r;
 
 	*out = NULL;
 	if ((r = ca_need_root(ca)) != 0)
@@ -285,45 +489,21 @@ issue(struct ck_ca *ca, const struct request *rq, int days, int maxdays, unsigne
 		return ck_errf(CK_E_TIME, "a lifetime of %d days is outside 1..%d", days, maxdays);
 	if ((r = policy(ca, rq, flags)) != 0)
 		return r;
-	if (X509_cmp_time(X509_get0_notAfter(cacert), (time_t[]){ (time_t)now }) <= 0) {
-		ca_fmt_time(X509_get0_notAfter(cacert), when, sizeof(when));
-		return ck_errf(CK_E_TIME, "the VMCA certificate expired on %s: install a new "
-		    "root (--selfca or --rootca) first", when);
-	}
+	if ((r = ca_usable_now(ca, now)) != 0)
+		return r;
 	if ((x = X509_new()) == NULL)
 		return CK_E_NOMEM;
-	nb = (time_t)(now - CK_CA_BACKDATE_SECS);
 	if (!X509_set_version(x, X509_VERSION_3) || (r = ca_set_serial(x)) != 0 ||
 	    !X509_set_subject_name(x, rq->subject) ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
-	    !set_pubkey(x, rq->pub) ||
-	    !ASN1_TIME_adj(X509_getm_notBefore(x), nb, 0, 0) ||
-	    !ASN1_TIME_adj(X509_getm_notAfter(x), nb, days, 0)) {
+	    !set_pubkey(x, rq->pub)) {
 		r = r ? r : ck_errssl(CK_E_CRYPTO, "X509_set_subject_name");
 		goto out;
 	}
-	/* Never start before the CA does (no "Start Time Error"), never end after it. */
-	if (ASN1_TIME_compare(X509_get0_notBefore(x), X509_get0_notBefore(cacert)) < 0 &&
-	    !X509_set1_notBefore(x, X509_get0_notBefore(cacert))) {
-		r = CK_E_NOMEM;
+	if ((r = set_validity(ca, x, now, days)) != 0)
 		goto out;
-	}
-	cmp = ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(cacert));
-	if (cmp > 0 && !X509_set1_notAfter(x, X509_get0_notAfter(cacert))) {
-		r = CK_E_NOMEM;
+	if ((r = copy_exts(x, rq->exts, flags)) != 0)
 		goto out;
-	}
-	/* The request's extensions in their order, minus the ones we own. */
-	for (int i = 0; i < sk_X509_EXTENSION_num(rq->exts); i++) {
-		X509_EXTENSION *e = sk_X509_EXTENSION_value(rq->exts, i);
-		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
-		if (nid == NID_authority_key_identifier || nid == NID_info_access)
-			continue;
-		if (!X509_add_ext(x, e, -1)) {
-			r = ck_errssl(CK_E_CRYPTO, "X509_add_ext");
-			goto out;
-		}
-	}
 	if (X509_get_ext_by_NID(x, NID_subject_key_identifier, -1) < 0 &&
 	    (r = ck_ext_push_ski_of(&exts, x)) != 0)
 		goto out;
@@ -417,6 +597,8 @@ ck_ca_sign_config(struct ck_ca *ca, const struct ck_cfg *cfg, EVP_PKEY *key,
 	*leaf = NULL;
 	if (chain != NULL)
 		*chain = NULL;
+	if ((r = key_allowed(key)) != 0 || (r = possessed(key)) != 0)
+		return r;
 	if ((r = ck_cfg_subject(cfg, &subj)) != 0 || (r = ck_cfg_san(cfg, &san)) != 0)
 		goto out;
 	if (o != NULL && (o->flags & CK_SIGN_DATAENC))
@@ -434,6 +616,17 @@ out:
 	GENERAL_NAMES_free(san);
 	X509_NAME_free(subj);
 	return r;
+}
+
+/* 1 if x can sign certificates or CRLs: CA:TRUE, keyCertSign or cRLSign
+ * (the renewal of one is the issue of a CA). */
+static int
+is_ca(X509 *x)
+{
+	uint32_t fl = X509_get_extension_flags(x);
+
+	return (fl & EXFLAG_CA) || ((fl & EXFLAG_KUSAGE) &&
+	    (X509_get_key_usage(x) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)));
 }
 
 /* CK_E_REVOKED if x is in the index and revoked. */
@@ -456,6 +649,7 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int f
 {
 	struct request rq;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
+	char a[256];
 	int r;
 
 	*out = NULL;
@@ -466,6 +660,10 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int f
 		return r;
 	if (key != NULL && (r = ck_cert_key_match(old, key)) != 0)
 		return ck_errf(r, "the private key is not the key of the certificate to renew");
+	if (!(flags & CK_SIGN_ALLOW_CA) && is_ca(old))
+		return ck_errf(CK_E_POLICY, "rule 'no subordinate CA' refused to renew %s, a CA "
+		    "certificate: pass --allow-ca to permit it",
+		    ca_name_str(X509_get_subject_name(old), a, sizeof(a)));
 	if (days < 0 || days > CK_CA_RENEW_MAX_DAYS)
 		return ck_errf(CK_E_TIME, "a renewal lifetime of %d days is outside 1..%d",
 		    days, CK_CA_RENEW_MAX_DAYS);

@@ -59,6 +59,8 @@ char *ca_name_str(const X509_NAME *n, char *buf, size_t len);
 void ca_fmt_time(const ASN1_TIME *t, char *buf, size_t len);
 /* The digest the VMCA signs with for key (SHA-384 for P-384, else SHA-256). */
 const EVP_MD *ca_sig_md(EVP_PKEY *key);
+/* The signing cert is valid at now (CK_E_TIME naming the date if not). */
+int ca_usable_now(struct ck_ca *ca, int64_t now);
 int ca_add_exts(X509 *x, const STACK_OF(X509_EXTENSION) *exts);
 
 /* Load root.cer again (the key is loaded by ca_need_root). */

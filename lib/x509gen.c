@@ -7,7 +7,6 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
-#include <openssl/param_build.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -406,92 +405,6 @@ ck_crl_load(const char *path, X509_CRL **out)
 	return r;
 }
 
-/*
- * RSAPrivateKey (RFC 8017 A.1.2) DER -> EVP_PKEY through EVP_PKEY_fromdata:
- * a generic SEQUENCE parse and eight integers, so no decoder is fetched.
- * Returns NULL (without an error) for anything else, e.g. multi-prime keys.
- */
-static EVP_PKEY *
-rsa_from_der(const unsigned char *der, long len)
-{
-	static const char *const names[8] = {
-		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
-		OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
-		OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
-		OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
-	};
-	const unsigned char *p = der;
-	ASN1_SEQUENCE_ANY *seq = NULL;
-	BIGNUM *bn[8] = { NULL };
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *pc = NULL;
-	EVP_PKEY *k = NULL;
-	int ok = 0;
-
-	if ((seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, len)) == NULL || p != der + len ||
-	    sk_ASN1_TYPE_num(seq) != 9)
-		goto out;
-	for (int i = 0; i < 9; i++) {
-		ASN1_TYPE *t = sk_ASN1_TYPE_value(seq, i);
-		if (t->type != V_ASN1_INTEGER)
-			goto out;
-		if (i == 0) {
-			if (ASN1_INTEGER_get(t->value.integer) != 0)
-				goto out;	/* multi-prime: let the decoder do it */
-			continue;
-		}
-		if ((bn[i - 1] = ASN1_INTEGER_to_BN(t->value.integer, NULL)) == NULL)
-			goto out;
-		BN_set_flags(bn[i - 1], BN_FLG_CONSTTIME);
-	}
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-		goto out;
-	for (int i = 0; i < 8; i++)
-		if (!OSSL_PARAM_BLD_push_BN(bld, names[i], bn[i]))
-			goto out;
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(pc) <= 0 ||
-	    EVP_PKEY_fromdata(pc, &k, EVP_PKEY_KEYPAIR, params) <= 0)
-		goto out;
-	ok = 1;
-out:
-	if (!ok) {
-		EVP_PKEY_free(k);
-		k = NULL;
-	}
-	EVP_PKEY_CTX_free(pc);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	for (int i = 0; i < 8; i++)
-		BN_clear_free(bn[i]);
-	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
-	ERR_clear_error();
-	return k;
-}
-
-/* The RSA key inside a PKCS#8 PrivateKeyInfo, or NULL. */
-static EVP_PKEY *
-rsa_from_pkcs8(const unsigned char *der, long len)
-{
-	const unsigned char *p = der, *inner;
-	PKCS8_PRIV_KEY_INFO *p8;
-	const ASN1_OBJECT *alg;
-	int ilen;
-	EVP_PKEY *k = NULL;
-
-	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, len)) == NULL) {
-		ERR_clear_error();
-		return NULL;
-	}
-	if (PKCS8_pkey_get0(&alg, &inner, &ilen, NULL, p8) &&
-	    OBJ_obj2nid(alg) == NID_rsaEncryption)
-		k = rsa_from_der(inner, ilen);
-	PKCS8_PRIV_KEY_INFO_free(p8);
-	return k;
-}
-
 int
 ck_key_load_fast(const char *path, const char *password, EVP_PKEY **out)
 {
@@ -529,16 +442,8 @@ ck_key_load_fast(const char *path, const char *password, EVP_PKEY **out)
 		r = ck_key_load(path, password, out);
 		goto out;
 	}
-	if (form == 0)
-		k = rsa_from_pkcs8(der, dlen);
-	else if (form == 1)
-		k = rsa_from_der(der, dlen);
-	if (k != NULL) {
-		*out = k;
-		k = NULL;
-		r = 0;
-		goto out;
-	}
+	/* OpenSSL's own decoder, narrowed to the one structure: it wipes the
+	 * private numbers it frees (the DER is wiped below) */
 	dc = OSSL_DECODER_CTX_new_for_pkey(&k, "DER", forms[form].structure,
 	    forms[form].type, EVP_PKEY_KEYPAIR, NULL, NULL);
 	p = der;

@@ -28,9 +28,11 @@ void ck_exts_free(STACK_OF(X509_EXTENSION) *exts);
 /*
  * Load a PEM private key like ck_key_load(), but decode the common
  * unencrypted forms (PKCS#8 "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY", SEC1
- * "EC PRIVATE KEY") with a decoder narrowed to that one structure: the
- * generic OpenSSL 3 decoder chain costs more than signing a certificate.
- * Anything else (encrypted keys) goes through ck_key_load().
+ * "EC PRIVATE KEY") with OpenSSL's decoder narrowed to that one structure:
+ * the generic OpenSSL 3 decoder chain costs more than signing a
+ * certificate.  Every secret goes through OpenSSL's own code, which wipes
+ * what it frees; the PEM text and DER are wiped here.  Anything else
+ * (encrypted keys) goes through ck_key_load().
  */
 int ck_key_load_fast(const char *path, const char *password, EVP_PKEY **out);
 

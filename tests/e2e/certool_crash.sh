@@ -89,4 +89,37 @@ cp old.mdb "$VMCA_DATA_DIR/certs.mdb"
 succeeds "$CERTOOL" --gencrl
 eq "$(crlnum "$VMCA_DATA_DIR/vmca.crl")" $((hi + 1))
 
+t "13: SIGKILL after recording, before delivering: no certificate file, or a revocable one"
+run env CERTKIT_TEST_KILL_AT=certool-recorded "$CERTOOL" --gencert --privkey=leaf.key \
+    --cert=l13.crt --config=host.cfg
+eq "$rc" 137
+if [ -e l13.crt ]; then
+	succeeds "$CERTOOL" --revokecert --cert=l13.crt
+else
+	ok
+fi
+ls -a >"$T/ls"
+has "$T/ls" "l13.crt.certool-new."
+t "13/14: the next run removes the staged file of ours and delivers"
+succeeds "$CERTOOL" --gencert --privkey=leaf.key --cert=l13.crt --config=host.cfg
+ls -a >"$T/ls"
+hasnt "$T/ls" ".certool-new"
+succeeds "$CERTOOL" --revokecert --cert=l13.crt
+
+t "14: a set killed half-renamed is finished by the next run; stale temporaries go"
+succeeds "$CERTOOL" --genselfcacert --outprivkey=s.key --outcert=s.crt --config=host.cfg
+: >s.crt.certool-new
+: >s.key.certool-new.Ab12Cd
+run env CERTKIT_TEST_KILL_AT=certool-set-half "$CERTOOL" --genselfcacert --outprivkey=s.key \
+    --outcert=s.crt --config=host.cfg
+eq "$rc" 137
+present s.key.certool-set
+ls -a >"$T/ls"
+hasnt "$T/ls" "s.key.certool-new.Ab12Cd"
+succeeds "$CERTOOL" --genselfcacert --outprivkey=s.key --outcert=s.crt --config=host.cfg
+ls -a >"$T/ls"
+hasnt "$T/ls" ".certool-new"
+hasnt "$T/ls" ".certool-set"
+eq "$("$OPENSSL" x509 -in s.crt -noout -pubkey)" "$("$OPENSSL" pkey -in s.key -pubout)"
+
 finish

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/x509v3.h>
 
 #include "ca.h"
@@ -538,10 +541,9 @@ START_TEST(t_renew)
 	char sub[4200];
 
 	ck_assert_int_eq(ck_ca_sign_config(ca, c, kleaf, NULL, &x, NULL), 0);
-	/* a public-only key is enough to sign for */
-	ck_assert_int_eq(ck_ca_sign_config(ca, c, X509_get0_pubkey(x), NULL, &y, NULL), 0);
-	ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(y), kleaf), 1);
-	X509_free(y);
+	/* a public-only key is not (issue 11 item 11: proof of possession) */
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, X509_get0_pubkey(x), NULL, &y, NULL), CK_E_KEY);
+	ck_assert_ptr_null(y);
 	ck_assert_int_eq(ck_ca_renew(ca, x, kleaf, 0, 0, &y, NULL), 0);
 	ck_assert_int_eq(X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(y)), 0);
 	ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(y)), 1);
@@ -577,6 +579,161 @@ START_TEST(t_renew)
 END_TEST
 
 /* CK_SIGN_NO_RECORD leaves the index alone until ck_ca_record. */
+/* EC keys: the named curves P-256 and P-384 only (issue 11 item 10). */
+static EVP_PKEY *
+ec_key(const char *curve, const char *encoding)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	OSSL_PARAM p[3];
+	EVP_PKEY *k = NULL;
+
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)curve, 0);
+	p[1] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, (char *)encoding, 0);
+	p[2] = OSSL_PARAM_construct_end();
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_int_eq(EVP_PKEY_keygen_init(pc), 1);
+	ck_assert_int_eq(EVP_PKEY_CTX_set_params(pc, p), 1);
+	ck_assert_int_eq(EVP_PKEY_keygen(pc, &k), 1);
+	EVP_PKEY_CTX_free(pc);
+	return k;
+}
+
+START_TEST(t_key_curves)
+{
+	struct ck_ca *ca = open_ca(60);
+	struct ck_cfg *c = cfg_of("host1", NULL);
+	static const char *const bad[][2] = {
+		{ "secp256k1", "named_curve" }, { "brainpoolP256r1", "named_curve" },
+		{ "P-256", "explicit" }, { "secp521r1", "named_curve" },
+	};
+	X509 *x = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EVP_PKEY *k = ec_key(bad[i][0], bad[i][1]);
+		ck_assert_msg(ck_ca_sign_config(ca, c, k, NULL, &x, NULL) == CK_E_KEY,
+		    "%s %s was signed", bad[i][0], bad[i][1]);
+		ck_assert_ptr_null(x);
+		EVP_PKEY_free(k);
+	}
+	for (int i = 0; i < 2; i++) {
+		EVP_PKEY *k = ec_key(i ? "P-384" : "P-256", "named_curve");
+		ck_assert_int_eq(ck_ca_sign_config(ca, c, k, NULL, &x, NULL), 0);
+		X509_free(x);
+		x = NULL;
+		EVP_PKEY_free(k);
+	}
+	ck_cfg_free(c);
+	ck_ca_close(ca);
+}
+END_TEST
+
+/* --gencert needs the private key: someone else's n and e with made-up
+ * private parts are refused (issue 11 item 11). */
+START_TEST(t_proof_of_possession)
+{
+	struct ck_ca *ca = open_ca(60);
+	struct ck_cfg *c = cfg_of("host1", NULL);
+	BIGNUM *n = NULL, *e = NULL, *d = BN_new();
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *fake = NULL;
+	X509 *x = NULL;
+
+	ck_assert(EVP_PKEY_get_bn_param(kleaf, "n", &n) && EVP_PKEY_get_bn_param(kleaf, "e", &e));
+	ck_assert(BN_set_word(d, 12345));
+	ck_assert(OSSL_PARAM_BLD_push_BN(bld, "n", n) && OSSL_PARAM_BLD_push_BN(bld, "e", e) &&
+	    OSSL_PARAM_BLD_push_BN(bld, "d", d));
+	ck_assert_ptr_nonnull(params = OSSL_PARAM_BLD_to_param(bld));
+	ck_assert_int_eq(EVP_PKEY_fromdata_init(pc), 1);
+	ck_assert_int_eq(EVP_PKEY_fromdata(pc, &fake, EVP_PKEY_KEYPAIR, params), 1);
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, fake, NULL, &x, NULL), CK_E_KEY);
+	ck_assert_ptr_null(x);
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, kleaf, NULL, &x, NULL), 0);
+	X509_free(x);
+	EVP_PKEY_free(fake);
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	BN_free(d);
+	ck_cfg_free(c);
+	ck_ca_close(ca);
+}
+END_TEST
+
+/* Renewing the VMCA's own root issues a CA: only with --allow-ca (item 9). */
+START_TEST(t_renew_ca_needs_allow)
+{
+	struct ck_ca *ca = open_ca(60);
+	X509 *y = NULL;
+
+	ck_assert_int_eq(ck_ca_renew(ca, ck_ca_cert(ca), NULL, 30, 0, &y, NULL), CK_E_POLICY);
+	ck_assert_ptr_null(y);
+	ck_assert_int_eq(ck_ca_renew(ca, ck_ca_cert(ca), NULL, 30, CK_SIGN_ALLOW_CA, &y, NULL), 0);
+	X509_free(y);
+	ck_ca_close(ca);
+}
+END_TEST
+
+/* A CA certificate by hand: issuer signs subject cn's key k, valid from
+ * nb for days days. */
+static X509 *
+hand_ca(X509 *issuer, EVP_PKEY *ikey, const char *cn, EVP_PKEY *k, time_t nb, long days)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_version(x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
+	X509_set_pubkey(x, k);
+	ASN1_TIME_adj(X509_getm_notBefore(x), nb, 0, 0);
+	ASN1_TIME_adj(X509_getm_notAfter(x), nb, (int)days, 0);
+	ck_assert_int_eq(ck_ext_push_ku(&exts, 1, KU_KEY_CERT_SIGN | KU_CRL_SIGN), 0);
+	ck_assert_int_eq(ck_ext_push_bc(&exts, 1, -1), 0);
+	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++)
+		X509_add_ext(x, sk_X509_EXTENSION_value(exts, i), -1);
+	ck_assert_int_gt(X509_sign(x, ikey, EVP_sha256()), 0);
+	ck_exts_free(exts);
+	X509_NAME_free(n);
+	return x;
+}
+
+/* Item 12: a CA not valid yet is refused; a leaf ends with the enterprise
+ * root above an intermediate VMCA at the latest. */
+START_TEST(t_validity_chain)
+{
+	time_t now = time(NULL);
+	X509 *future = hand_ca(NULL, kca, "Future", kca, now + 86400, 3650);
+	X509 *root = hand_ca(NULL, kca, "Root", kca, now - 86400, 10);
+	X509 *inter = hand_ca(root, kca, "Inter", kint, now - 3600, 3000);
+	STACK_OF(X509) *sk = chain_of(future, NULL), *sk2 = chain_of(inter, root);
+	struct ck_cfg *c = cfg_of("leaf", NULL);
+	struct ck_ca *ca = NULL;
+	X509 *leaf = NULL;
+
+	ck_assert_int_eq(ck_ca_validate(sk, kca), CK_E_TIME);
+	ck_assert_int_eq(ck_ca_open(dir, &ca), 0);
+	ck_assert_int_eq(ck_ca_install(ca, sk2, kint), 0);
+	ck_assert_int_eq(ck_ca_sign_config(ca, c, kleaf, NULL, &leaf, NULL), 0);
+	ck_assert_int_le(ASN1_TIME_compare(X509_get0_notAfter(leaf), X509_get0_notAfter(root)), 0);
+	ck_assert_int_lt(ASN1_TIME_compare(X509_get0_notBefore(leaf), X509_get0_notAfter(leaf)), 0);
+	X509_free(leaf);
+	ck_ca_close(ca);
+	ck_cfg_free(c);
+	sk_X509_pop_free(sk, X509_free);
+	sk_X509_pop_free(sk2, X509_free);
+	X509_free(future);
+	X509_free(root);
+	X509_free(inter);
+}
+END_TEST
+
 START_TEST(t_record_later)
 {
 	struct ck_ca *ca = open_ca(60);
@@ -847,6 +1004,10 @@ suite_ca(void)
 	tcase_add_test(tc, t_policy_rules);
 	tcase_add_test(tc, t_intermediate_chain);
 	tcase_add_test(tc, t_renew);
+	tcase_add_test(tc, t_key_curves);
+	tcase_add_test(tc, t_proof_of_possession);
+	tcase_add_test(tc, t_renew_ca_needs_allow);
+	tcase_add_test(tc, t_validity_chain);
 	tcase_add_test(tc, t_record_later);
 	tcase_add_test(tc, t_record_begin_end);
 	tcase_add_test(tc, t_revoke_status_crl);
