@@ -103,6 +103,22 @@ usage(FILE *f)
 	    "9 swap locked, 10 swap failed and rolled back, 11 swap and rollback failed\n");
 }
 
+/* The option that names action a, as the user typed it: "--start". */
+static const char *
+action_name(enum svcctl_action a)
+{
+	static const struct { enum svcctl_action a; const char *name; } names[] = {
+		{ A_START, "--start" }, { A_STOP, "--stop" }, { A_RESTART, "--restart" },
+		{ A_REPLACE, "--replace-cert" }, { A_RESUME, "--resume" },
+		{ A_ROLLBACK, "--rollback" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].a == a)
+			return names[i].name;
+	return "svcctl";
+}
+
 static int
 set_action(struct svcctl_opts *o, enum svcctl_action a, const char *opt)
 {
@@ -267,7 +283,7 @@ int
 main(int argc, char **argv)
 {
 	struct svcctl_opts o;
-	int r;
+	int r, changes;
 
 	ck_log_init(argv[0]);
 	memset(&o, 0, sizeof(o));
@@ -292,12 +308,18 @@ main(int argc, char **argv)
 	}
 	if ((r = check_combination(&o)) != 0)
 		goto out;
+	changes = o.action == A_START || o.action == A_STOP || o.action == A_RESTART ||
+	    (o.action == A_REPLACE && !o.dry_run) || o.action == A_RESUME || o.action == A_ROLLBACK;
+	if (changes)
+		svcctl_uncancellable();
 	if (o.action != A_RESUME && o.action != A_ROLLBACK)
 		svcctl_report_pending();
 	r = SX_USAGE;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].action == o.action)
 			r = commands[i].exec(&o);
+	if (changes)
+		svcctl_record(action_name(o.action), r);
 out:
 	free(o.names);
 	return r;
