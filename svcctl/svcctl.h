@@ -37,6 +37,7 @@ struct svcctl_opts {
 	enum svcctl_action action;
 	int all, ignore, dry_run, renew, keep_going;
 	long days;
+	long if_expires_within;	/* --if-expires-within DAYS, or -1 */
 	const char *registry, *profile;
 	const char *cert, *key, *chain, *root_cert, *vmca_config, *key_password;
 	const char *store, *alias, *fqdn;
