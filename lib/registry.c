@@ -477,41 +477,62 @@ resolve_deps(struct pctx *c)
 	return 0;
 }
 
-/*
- * Depth-first topological sort.  mark: 0 new, 1 on the stack, 2 done.
- * A back edge is a cycle; the error shows it from the service whose
- * requires line closes it.
- */
+/* The cycle closed by an edge to service i, from stack[k] (where i is) up. */
 static int
-visit(struct pctx *c, int i, int *mark, int *stack, int depth, size_t *no)
+cycle_error(struct pctx *c, const int *stack, int depth, int i)
 {
 	struct ck_registry *reg = c->reg;
-	struct ck_service *s = &reg->svc[i];
+	char path[1024] = "";
+	int k = depth - 1;
 
-	if (mark[i] == 2)
+	while (k > 0 && stack[k] != i)
+		k--;
+	for (; k < depth; k++) {
+		strncat(path, reg->svc[stack[k]].name, sizeof(path) - strlen(path) - 1);
+		strncat(path, " -> ", sizeof(path) - strlen(path) - 1);
+	}
+	strncat(path, reg->svc[i].name, sizeof(path) - strlen(path) - 1);
+	return ck_errf(CK_E_CYCLE, "%s:%d: dependency cycle: %s", c->name,
+	    c->info[stack[depth - 1]].keyline[K_REQUIRES], path);
+}
+
+/*
+ * Depth-first topological sort from root, iterative: stack[] holds the
+ * path (at most every service once), next[] the next dependency to visit
+ * at each level, so a chain of any length needs no C stack.  mark: 0 new,
+ * 1 on the path, 2 done.  A back edge is a cycle; the error shows it from
+ * the service whose requires line closes it.
+ */
+static int
+visit(struct pctx *c, int root, int *mark, int *stack, size_t *next, size_t *no)
+{
+	struct ck_registry *reg = c->reg;
+	int depth = 1;
+
+	if (mark[root] == 2)
 		return 0;
-	if (mark[i] == 1) {
-		char path[1024] = "";
-		int k = depth - 1;
-		while (k > 0 && stack[k] != i)
-			k--;
-		for (; k < depth; k++) {
-			strncat(path, reg->svc[stack[k]].name, sizeof(path) - strlen(path) - 1);
-			strncat(path, " -> ", sizeof(path) - strlen(path) - 1);
+	mark[root] = 1;
+	stack[0] = root;
+	next[0] = 0;
+	while (depth > 0) {
+		int i = stack[depth - 1], d;
+		const struct ck_service *s = &reg->svc[i];
+
+		if (next[depth - 1] == s->ndeps) {
+			mark[i] = 2;
+			reg->order[(*no)++] = i;
+			depth--;
+			continue;
 		}
-		strncat(path, s->name, sizeof(path) - strlen(path) - 1);
-		return ck_errf(CK_E_CYCLE, "%s:%d: dependency cycle: %s", c->name,
-		    c->info[stack[depth - 1]].keyline[K_REQUIRES], path);
+		d = s->dep_idx[next[depth - 1]++];
+		if (mark[d] == 2)
+			continue;
+		if (mark[d] == 1)
+			return cycle_error(c, stack, depth, d);
+		mark[d] = 1;
+		stack[depth] = d;
+		next[depth++] = 0;
 	}
-	mark[i] = 1;
-	stack[depth] = i;
-	for (size_t d = 0; d < s->ndeps; d++) {
-		int r = visit(c, s->dep_idx[d], mark, stack, depth + 1, no);
-		if (r != 0)
-			return r;
-	}
-	mark[i] = 2;
-	reg->order[(*no)++] = i;
 	return 0;
 }
 
@@ -520,21 +541,23 @@ sort_deps(struct pctx *c)
 {
 	struct ck_registry *reg = c->reg;
 	int *mark = NULL, *stack = NULL, r = 0;
-	size_t no = 0;
+	size_t no = 0, *next = NULL;
 
 	if (reg->n == 0)
 		return 0;
 	mark = calloc(reg->n, sizeof(int));
 	stack = calloc(reg->n + 1, sizeof(int));
+	next = calloc(reg->n + 1, sizeof(size_t));
 	reg->order = calloc(reg->n, sizeof(int));
-	if (mark == NULL || stack == NULL || reg->order == NULL) {
+	if (mark == NULL || stack == NULL || next == NULL || reg->order == NULL) {
 		r = ck_errf(CK_E_NOMEM, "registry: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < reg->n; i++)
-		if ((r = visit(c, (int)i, mark, stack, 0, &no)) != 0)
+		if ((r = visit(c, (int)i, mark, stack, next, &no)) != 0)
 			goto out;
 out:
+	free(next);
 	free(stack);
 	free(mark);
 	return r;

@@ -452,4 +452,13 @@ EOF
 eq "$(ls "/proc/$(cat "$W/fdpid")/fd" | tr '\n' ' ')" "0 1 2 "
 "$SVCCTL" -r "$W/fd.conf" --stop --all >/dev/null 2>&1
 
+
+t "a long dependency chain is sorted without recursion (no stack overflow)"
+awk 'BEGIN { n = 8000; for (i = 0; i < n - 1; i++) printf "[service s%d]\nstart = x\nrequires = s%d\n", i, i + 1;
+    printf "[service s%d]\nstart = x\n", n - 1 }' >"$W/chain.conf"
+# a small stack makes the old recursive walk crash at this depth
+run sh -c 'ulimit -s 100 && exec "$0" -r "$1" --list-services' "$SVCCTL" "$W/chain.conf"
+eq "$rc" 0
+eq "$(head -1 "$T/out")" "s7999 (s7999)"
+
 finish
