@@ -562,6 +562,29 @@ bi_reap(struct ck_sup *sup, size_t i)
 
 
 
+/*
+ * A service writes what it likes to its log; the tail is shown on a
+ * terminal.  Control characters but newline and tab (ESC above all: title,
+ * colour, cursor and OSC sequences) and the C1 controls in UTF-8 (U+0080 to
+ * U+009F) become '?'.
+ */
+static void
+sanitise(char *t)
+{
+	unsigned char *p = (unsigned char *)t, *q = p;
+
+	for (; *p != '\0'; p++) {
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			*q++ = '?';
+			p++;
+		} else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			*q++ = '?';
+		else
+			*q++ = *p;
+	}
+	*q = '\0';
+}
+
 char *
 ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines)
 {
@@ -604,6 +627,8 @@ ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines)
 			break;
 	res = strdup(p);
 	free(buf);
+	if (res != NULL)
+		sanitise(res);
 	return res;
 }
 

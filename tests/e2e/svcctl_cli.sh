@@ -461,4 +461,15 @@ run sh -c 'ulimit -s 100 && exec "$0" -r "$1" --list-services' "$SVCCTL" "$W/cha
 eq "$rc" 0
 eq "$(head -1 "$T/out")" "s7999 (s7999)"
 
+
+t "a failing service's log tail reaches the terminal without escape sequences"
+cat >"$W/esc.conf" <<EOF
+[service esc]
+start = printf 'boom\\033]0;owned\\007\\033[31mred\\302\\233x\\n'; exit 1
+EOF
+run "$SVCCTL" -r "$W/esc.conf" --start esc
+eq "$rc" 1
+has "$T/err" "boom?]0;owned??[31mred?x"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/err" "$T/out"; then fail "raw ESC in the output"; else ok; fi
+
 finish
