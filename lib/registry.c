@@ -10,9 +10,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "fileio.h"
@@ -609,20 +613,63 @@ out:
 	return r;
 }
 
+/*
+ * Read the registry from an open descriptor, after checking what it is:
+ * a regular file (a FIFO would hang the read), and, when we run as root,
+ * owned by root and not writable by group or others, since its commands
+ * (probes, stop, start) run as root: a registry someone else can write is
+ * a way to root.
+ */
+static int
+read_checked(const char *path, int fd, char **buf, size_t *len)
+{
+	struct stat sb;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (fstat(fd, &sb) != 0)
+		return ck_errf(ck_errno(errno), "%s: fstat: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return ck_errf(CK_E_CONFIG, "%s: not a regular file", path);
+	if (geteuid() == 0 && (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0))
+		return ck_errf(CK_E_ACCESS, "%s: refused: a registry used by root must be owned by "
+		    "root and writable by nobody else (it is owned by uid %ld, mode %03o); "
+		    "fix it with chown root %s && chmod go-w %s", path, (long)sb.st_uid,
+		    (unsigned)(sb.st_mode & 07777), path, path);
+	if (sb.st_size > REG_MAX_FILE)
+		return ck_errf(CK_E_CONFIG, "%s: larger than %d bytes", path, REG_MAX_FILE);
+	cap = (size_t)sb.st_size + 1;
+	if ((*buf = malloc(cap)) == NULL)
+		return ck_errf(CK_E_NOMEM, "registry: out of memory");
+	*len = 0;
+	while ((n = read(fd, *buf + *len, cap - 1 - *len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ck_errf(ck_errno(errno), "%s: read: %s", path, strerror(errno));
+		*len += (size_t)n;
+		if (*len == cap - 1)
+			break;	/* grew while we read: what fstat saw is enough */
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
 int
 ck_registry_load(const char *path, struct ck_registry **out)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	int fd, r;
 
 	*out = NULL;
-	if ((r = ck_file_read(path, REG_MAX_FILE, &buf, &len, 0)) != 0) {
-		if (ck_err_detail()[0] == '\0')
-			ck_errf(r, "%s: cannot read the service registry", path);
-		return r;
-	}
-	r = ck_registry_parse(path, buf, len, out);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return ck_errf(ck_errno(errno), "%s: cannot read the service registry: %s", path,
+		    strerror(errno));
+	r = read_checked(path, fd, &buf, &len);
+	close(fd);
+	if (r == 0)
+		r = ck_registry_parse(path, buf, len, out);
 	free(buf);
 	return r;
 }

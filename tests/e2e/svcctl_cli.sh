@@ -472,4 +472,29 @@ eq "$rc" 1
 has "$T/err" "boom?]0;owned??[31mred?x"
 if LC_ALL=C grep -q "$(printf '\033')" "$T/err" "$T/out"; then fail "raw ESC in the output"; else ok; fi
 
+
+if [ "$(id -u)" = 0 ]; then
+	t "root refuses a registry writable by others (3)"
+	printf '[service a]\nstart = exec sleep 1\nprobe = cmd:touch %s/pwned\n' "$W" >"$W/loose.conf"
+	chmod 666 "$W/loose.conf"
+	expect_rc 3 "$SVCCTL" -r "$W/loose.conf" --status
+	has "$T/err" "must be owned by root and writable by nobody else"
+	t "root refuses a registry writable by its group (3)"
+	chmod 620 "$W/loose.conf"
+	expect_rc 3 "$SVCCTL" -r "$W/loose.conf" --status
+	t "root refuses a registry owned by another user (3)"
+	chmod 644 "$W/loose.conf"
+	chown 65534 "$W/loose.conf"
+	expect_rc 3 "$SVCCTL" -r "$W/loose.conf" --status
+	t "no probe of a refused registry ran"
+	absent "$W/pwned"
+	t "root accepts its own registry, mode 644"
+	chown 0 "$W/loose.conf"
+	expect_rc 0 "$SVCCTL" -r "$W/loose.conf" --status
+fi
+t "a FIFO as registry is refused, not waited on (3)"
+mkfifo "$W/fifo.conf"
+expect_rc 3 "$SVCCTL" -r "$W/fifo.conf" --status
+has "$T/err" "not a regular file"
+
 finish
