@@ -10,9 +10,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "fileio.h"
@@ -477,41 +481,62 @@ resolve_deps(struct pctx *c)
 	return 0;
 }
 
-/*
- * Depth-first topological sort.  mark: 0 new, 1 on the stack, 2 done.
- * A back edge is a cycle; the error shows it from the service whose
- * requires line closes it.
- */
+/* The cycle closed by an edge to service i, from stack[k] (where i is) up. */
 static int
-visit(struct pctx *c, int i, int *mark, int *stack, int depth, size_t *no)
+cycle_error(struct pctx *c, const int *stack, int depth, int i)
 {
 	struct ck_registry *reg = c->reg;
-	struct ck_service *s = &reg->svc[i];
+	char path[1024] = "";
+	int k = depth - 1;
 
-	if (mark[i] == 2)
+	while (k > 0 && stack[k] != i)
+		k--;
+	for (; k < depth; k++) {
+		strncat(path, reg->svc[stack[k]].name, sizeof(path) - strlen(path) - 1);
+		strncat(path, " -> ", sizeof(path) - strlen(path) - 1);
+	}
+	strncat(path, reg->svc[i].name, sizeof(path) - strlen(path) - 1);
+	return ck_errf(CK_E_CYCLE, "%s:%d: dependency cycle: %s", c->name,
+	    c->info[stack[depth - 1]].keyline[K_REQUIRES], path);
+}
+
+/*
+ * Depth-first topological sort from root, iterative: stack[] holds the
+ * path (at most every service once), next[] the next dependency to visit
+ * at each level, so a chain of any length needs no C stack.  mark: 0 new,
+ * 1 on the path, 2 done.  A back edge is a cycle; the error shows it from
+ * the service whose requires line closes it.
+ */
+static int
+visit(struct pctx *c, int root, int *mark, int *stack, size_t *next, size_t *no)
+{
+	struct ck_registry *reg = c->reg;
+	int depth = 1;
+
+	if (mark[root] == 2)
 		return 0;
-	if (mark[i] == 1) {
-		char path[1024] = "";
-		int k = depth - 1;
-		while (k > 0 && stack[k] != i)
-			k--;
-		for (; k < depth; k++) {
-			strncat(path, reg->svc[stack[k]].name, sizeof(path) - strlen(path) - 1);
-			strncat(path, " -> ", sizeof(path) - strlen(path) - 1);
+	mark[root] = 1;
+	stack[0] = root;
+	next[0] = 0;
+	while (depth > 0) {
+		int i = stack[depth - 1], d;
+		const struct ck_service *s = &reg->svc[i];
+
+		if (next[depth - 1] == s->ndeps) {
+			mark[i] = 2;
+			reg->order[(*no)++] = i;
+			depth--;
+			continue;
 		}
-		strncat(path, s->name, sizeof(path) - strlen(path) - 1);
-		return ck_errf(CK_E_CYCLE, "%s:%d: dependency cycle: %s", c->name,
-		    c->info[stack[depth - 1]].keyline[K_REQUIRES], path);
+		d = s->dep_idx[next[depth - 1]++];
+		if (mark[d] == 2)
+			continue;
+		if (mark[d] == 1)
+			return cycle_error(c, stack, depth, d);
+		mark[d] = 1;
+		stack[depth] = d;
+		next[depth++] = 0;
 	}
-	mark[i] = 1;
-	stack[depth] = i;
-	for (size_t d = 0; d < s->ndeps; d++) {
-		int r = visit(c, s->dep_idx[d], mark, stack, depth + 1, no);
-		if (r != 0)
-			return r;
-	}
-	mark[i] = 2;
-	reg->order[(*no)++] = i;
 	return 0;
 }
 
@@ -520,21 +545,23 @@ sort_deps(struct pctx *c)
 {
 	struct ck_registry *reg = c->reg;
 	int *mark = NULL, *stack = NULL, r = 0;
-	size_t no = 0;
+	size_t no = 0, *next = NULL;
 
 	if (reg->n == 0)
 		return 0;
 	mark = calloc(reg->n, sizeof(int));
 	stack = calloc(reg->n + 1, sizeof(int));
+	next = calloc(reg->n + 1, sizeof(size_t));
 	reg->order = calloc(reg->n, sizeof(int));
-	if (mark == NULL || stack == NULL || reg->order == NULL) {
+	if (mark == NULL || stack == NULL || next == NULL || reg->order == NULL) {
 		r = ck_errf(CK_E_NOMEM, "registry: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < reg->n; i++)
-		if ((r = visit(c, (int)i, mark, stack, 0, &no)) != 0)
+		if ((r = visit(c, (int)i, mark, stack, next, &no)) != 0)
 			goto out;
 out:
+	free(next);
 	free(stack);
 	free(mark);
 	return r;
@@ -586,20 +613,63 @@ out:
 	return r;
 }
 
+/*
+ * Read the registry from an open descriptor, after checking what it is:
+ * a regular file (a FIFO would hang the read), and, when we run as root,
+ * owned by root and not writable by group or others, since its commands
+ * (probes, stop, start) run as root: a registry someone else can write is
+ * a way to root.
+ */
+static int
+read_checked(const char *path, int fd, char **buf, size_t *len)
+{
+	struct stat sb;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (fstat(fd, &sb) != 0)
+		return ck_errf(ck_errno(errno), "%s: fstat: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return ck_errf(CK_E_CONFIG, "%s: not a regular file", path);
+	if (geteuid() == 0 && (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0))
+		return ck_errf(CK_E_ACCESS, "%s: refused: a registry used by root must be owned by "
+		    "root and writable by nobody else (it is owned by uid %ld, mode %03o); "
+		    "fix it with chown root %s && chmod go-w %s", path, (long)sb.st_uid,
+		    (unsigned)(sb.st_mode & 07777), path, path);
+	if (sb.st_size > REG_MAX_FILE)
+		return ck_errf(CK_E_CONFIG, "%s: larger than %d bytes", path, REG_MAX_FILE);
+	cap = (size_t)sb.st_size + 1;
+	if ((*buf = malloc(cap)) == NULL)
+		return ck_errf(CK_E_NOMEM, "registry: out of memory");
+	*len = 0;
+	while ((n = read(fd, *buf + *len, cap - 1 - *len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ck_errf(ck_errno(errno), "%s: read: %s", path, strerror(errno));
+		*len += (size_t)n;
+		if (*len == cap - 1)
+			break;	/* grew while we read: what fstat saw is enough */
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
 int
 ck_registry_load(const char *path, struct ck_registry **out)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	int fd, r;
 
 	*out = NULL;
-	if ((r = ck_file_read(path, REG_MAX_FILE, &buf, &len, 0)) != 0) {
-		if (ck_err_detail()[0] == '\0')
-			ck_errf(r, "%s: cannot read the service registry", path);
-		return r;
-	}
-	r = ck_registry_parse(path, buf, len, out);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return ck_errf(ck_errno(errno), "%s: cannot read the service registry: %s", path,
+		    strerror(errno));
+	r = read_checked(path, fd, &buf, &len);
+	close(fd);
+	if (r == 0)
+		r = ck_registry_parse(path, buf, len, out);
 	free(buf);
 	return r;
 }

@@ -7,7 +7,10 @@
  * unknown or duplicate keys, a service without a start command, a name or
  * alias used twice, a dependency on an unknown service, a dependency
  * cycle and malformed values are CK_E_CONFIG (CK_E_CYCLE for a cycle) with
- * a detail that names the file and the line.
+ * a detail that names the file and the line.  ck_registry_load() reads
+ * only a regular file and, when the caller is root, only one owned by root
+ * and not writable by group or others (CK_E_ACCESS): its commands run as
+ * root.
  */
 #ifndef CK_REGISTRY_H
 #define CK_REGISTRY_H

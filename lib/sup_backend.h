@@ -97,7 +97,7 @@ void sup_set_msg(struct ck_sup *sup, size_t i, int rc, const char *fmt, ...)
 int sup_env_build(struct ck_sup *sup);
 void sup_env_free(struct ck_sup *sup);
 int sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[],
-    pid_t svcpid, int logfd, pid_t *pid);
+    pid_t svcpid, int logfd, const char *extra, pid_t *pid);
 pid_t sup_spawn_sh(struct ck_sup *sup, const struct ck_service *s, const char *cmd,
     pid_t svcpid);
 int sup_plain_command(const char *cmd, char *buf, size_t size, char **argv, int max);

@@ -26,6 +26,7 @@
 #include "fileio.h"
 #include "paths.h"
 #include "sup_backend.h"
+#include "testhook.h"
 #include "util.h"
 
 struct pidrec {
@@ -97,6 +98,75 @@ proc_stat(pid_t pid, char *state, pid_t *pgrp, pid_t *sid, unsigned long long *s
 	return 0;
 }
 
+/*
+ * A service spawned by svcctl as its own user is recorded in two steps:
+ * before the spawn, an intent record "launch TOKEN" (TOKEN: svcctl's pid
+ * and a clock reading), with CK_LAUNCH=TOKEN in the service's
+ * environment; after it, the "PID SID STARTTIME" record.  A svcctl killed
+ * between the two leaves the intent, and the next one finds the service
+ * by its token: a session leader whose environment holds it.  So no
+ * instant exists at which a service runs that no record leads to.
+ */
+static pid_t
+find_launched(const char *token)
+{
+	char want[128], path[64], buf[16384];
+	size_t wl;
+	DIR *d;
+	struct dirent *de;
+	pid_t found = 0, sid;
+
+	wl = (size_t)snprintf(want, sizeof(want), "CK_LAUNCH=%s", token) + 1;
+	if (wl > sizeof(want) || (d = opendir("/proc")) == NULL)
+		return 0;
+	while (found == 0 && (de = readdir(d)) != NULL) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+		ssize_t n;
+		int fd;
+
+		if (*end != '\0' || p <= 1 || proc_stat((pid_t)p, NULL, NULL, &sid, NULL) != 0 ||
+		    sid != (pid_t)p)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/environ", p);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		for (ssize_t o = 0; n > 0 && o < n; o += (ssize_t)strnlen(buf + o, (size_t)(n - o)) + 1)
+			if ((size_t)(n - o) >= wl && memcmp(buf + o, want, wl) == 0) {
+				found = (pid_t)p;
+				break;
+			}
+	}
+	closedir(d);
+	return found;
+}
+
+static int
+write_pidrec(const char *pidpath, pid_t pid, pid_t sid, unsigned long long start)
+{
+	char buf[96];
+
+	snprintf(buf, sizeof(buf), "%ld %ld %llu\n", (long)pid, (long)sid, start);
+	return ck_file_write(pidpath, buf, strlen(buf), 0644, CK_WRITE_NOSYNC);
+}
+
+/* An intent record's service, found and recorded; CK_E_NOENT if none runs. */
+static int
+adopt_launch(const char *pidpath, const char *token, struct pidrec *pr)
+{
+	unsigned long long start;
+	pid_t p = find_launched(token);
+
+	if (p <= 0 || proc_stat(p, NULL, NULL, NULL, &start) != 0)
+		return CK_E_NOENT;
+	pr->pid = pr->sid = p;
+	pr->start = start;
+	(void)write_pidrec(pidpath, p, p, start);
+	return 0;
+}
+
 static int
 read_pidfile(const struct ck_service *s, struct pidrec *pr)
 {
@@ -107,19 +177,25 @@ read_pidfile(const struct ck_service *s, struct pidrec *pr)
 
 	if (path == NULL)
 		return CK_E_NOMEM;
-	r = ck_file_read(path, 256, &buf, NULL, 0);
-	free(path);
-	if (r != 0)
-		return r;
-	if (sscanf(buf, "%lld %lld %llu", &a, &b, &c) != 3 || a <= 1 || b <= 0) {
-		free(buf);
-		return CK_E_FORMAT;
+	if ((r = ck_file_read(path, 256, &buf, NULL, 0)) != 0)
+		goto out;
+	if (strncmp(buf, "launch ", 7) == 0) {
+		buf[7 + strcspn(buf + 7, "\n")] = '\0';
+		r = adopt_launch(path, buf + 7, pr);
+		goto out;
 	}
-	free(buf);
+	if (sscanf(buf, "%lld %lld %llu", &a, &b, &c) != 3 || a <= 1 || b <= 0) {
+		r = CK_E_FORMAT;
+		goto out;
+	}
 	pr->pid = (pid_t)a;
 	pr->sid = (pid_t)b;
 	pr->start = c;
-	return 0;
+	r = 0;
+out:
+	free(buf);
+	free(path);
+	return r;
 }
 
 /* 1 if the pidfile's process is alive and is the one we started. */
@@ -191,7 +267,6 @@ become_service(struct ck_sup *sup, const struct ck_service *s, int logfd, int wf
 	char **envp;
 	size_t ne = 0, k = 0;
 	sigset_t none;
-	char buf[96];
 	unsigned long long start = 0;
 	int nfd;
 
@@ -224,8 +299,7 @@ become_service(struct ck_sup *sup, const struct ck_service *s, int logfd, int wf
 	/* the pidfile is written as svcctl's user, before switching */
 	if (proc_stat(getpid(), NULL, NULL, NULL, &start) != 0)
 		child_fail(wfd, 6);
-	snprintf(buf, sizeof(buf), "%ld %ld %llu\n", (long)getpid(), (long)getsid(0), start);
-	if (ck_file_write(pidpath, buf, strlen(buf), 0644, CK_WRITE_NOSYNC) != 0)
+	if (write_pidrec(pidpath, getpid(), getsid(0), start) != 0)
 		child_fail(wfd, 6);
 	if (s->user != NULL) {
 		errno = 0;
@@ -277,8 +351,9 @@ launch_spawn(struct ck_sup *sup, const struct ck_service *s, int logfd, const ch
 {
 	const char *dir = s->dir ? s->dir : ck_path(CK_PATH_RUN);
 	unsigned long long start = 0;
-	char buf[96], why[512], words[1024], *argv[32] = { (char *)"/bin/sh", (char *)"-c",
-		(char *)s->start, NULL };
+	char why[512], words[1024], token[64], intent[80], *launchvar = NULL,
+	    *argv[32] = { (char *)"/bin/sh", (char *)"-c", (char *)s->start, NULL };
+	struct timespec ts;
 	pid_t p;
 	int e, st;
 
@@ -292,23 +367,41 @@ launch_spawn(struct ck_sup *sup, const struct ck_service *s, int logfd, const ch
 	if (argv[0][0] == '/' && access(argv[0], X_OK) != 0)
 		return ck_errf(CK_E_SERVICE, "exec %s for service %s failed: %s", argv[0], s->name,
 		    strerror(errno));
+	/* the intent record first (see find_launched) */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(token, sizeof(token), "%ld.%lld.%09ld", (long)getpid(), (long long)ts.tv_sec,
+	    ts.tv_nsec);
+	snprintf(intent, sizeof(intent), "launch %s\n", token);
+	if (ck_file_write(pidpath, intent, strlen(intent), 0644, CK_WRITE_NOSYNC) != 0)
+		return ck_errf(CK_E_SERVICE, "write pidfile for service %s failed: %s", s->name,
+		    ck_err_detail());
+	if ((launchvar = ck_asprintf("CK_LAUNCH=%s", token)) == NULL) {
+		unlink(pidpath);
+		return ck_errf(CK_E_NOMEM, "out of memory");
+	}
 	/* what fails now (a race with the checks above) is reported as is */
-	if ((e = sup_spawn_cmd(sup, s, argv, 0, logfd, &p)) != 0)
+	e = sup_spawn_cmd(sup, s, argv, 0, logfd, launchvar, &p);
+	free(launchvar);
+	if (e != 0) {
+		unlink(pidpath);
 		return ck_errf(CK_E_SERVICE, "start of service %s failed: %s", s->name, strerror(e));
+	}
+	/* tests: die where only the intent record leads to the service */
+	if (ck_test_getenv("CERTKIT_TEST_KILL_AFTER_SPAWN") != NULL)
+		raise(SIGKILL);
 	/* a zombie still has its /proc entry: a service that exited at once is
 	 * recorded all the same, and then seen dead by the poll loop */
 	if (proc_stat(p, NULL, NULL, NULL, &start) != 0)
 		snprintf(why, sizeof(why), "process %ld vanished", (long)p);
-	else {
-		snprintf(buf, sizeof(buf), "%ld %ld %llu\n", (long)p, (long)p, start);
-		if (ck_file_write(pidpath, buf, strlen(buf), 0644, CK_WRITE_NOSYNC) == 0)
-			return 0;
+	else if (write_pidrec(pidpath, p, p, start) == 0)
+		return 0;
+	else
 		snprintf(why, sizeof(why), "%s", ck_err_detail());
-	}
 	/* without a pidfile nothing could stop it later: stop it now */
 	kill(-p, SIGKILL);
 	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
 		;
+	unlink(pidpath);
 	return ck_errf(CK_E_SERVICE, "write pidfile for service %s failed: %s", s->name, why);
 }
 
@@ -469,6 +562,29 @@ bi_reap(struct ck_sup *sup, size_t i)
 
 
 
+/*
+ * A service writes what it likes to its log; the tail is shown on a
+ * terminal.  Control characters but newline and tab (ESC above all: title,
+ * colour, cursor and OSC sequences) and the C1 controls in UTF-8 (U+0080 to
+ * U+009F) become '?'.
+ */
+static void
+sanitise(char *t)
+{
+	unsigned char *p = (unsigned char *)t, *q = p;
+
+	for (; *p != '\0'; p++) {
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			*q++ = '?';
+			p++;
+		} else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			*q++ = '?';
+		else
+			*q++ = *p;
+	}
+	*q = '\0';
+}
+
 char *
 ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines)
 {
@@ -511,6 +627,8 @@ ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines)
 			break;
 	res = strdup(p);
 	free(buf);
+	if (res != NULL)
+		sanitise(res);
 	return res;
 }
 

@@ -122,10 +122,11 @@ sup_plain_command(const char *cmd, char *buf, size_t size, char **argv, int max)
  * in its environment, signals unblocked and at their defaults, in the
  * service's directory, and nothing of ours open above stderr.
  *
- * With logfd < 0 the command is a probe or a stop command: its own
- * process group, stdio on /dev/null.  With logfd >= 0 it is the service
- * itself: its own session (so a terminal's hangup never reaches it),
- * stdin on /dev/null, stdout and stderr appended to logfd.
+ * Every child gets its own session (so a terminal's hangup never reaches
+ * it).  With logfd < 0 the command is a probe or a stop command: stdio on
+ * /dev/null.  With logfd >= 0 it is the service itself: stdin on
+ * /dev/null, stdout and stderr appended to logfd.  extra, if not NULL, is
+ * one more NAME=VALUE for its environment.
  *
  * posix_spawn (vfork-like in glibc) rather than fork: a level of services
  * starts, and probes run many times a second, from a process with
@@ -134,7 +135,7 @@ sup_plain_command(const char *cmd, char *buf, size_t size, char **argv, int max)
  */
 int
 sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[], pid_t svcpid,
-    int logfd, pid_t *pid)
+    int logfd, const char *extra, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -146,10 +147,12 @@ sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[]
 	*pid = -1;
 	while (sup->env[ne] != NULL)
 		ne++;
-	if ((envp = calloc(ne + 3, sizeof(char *))) == NULL)
+	if ((envp = calloc(ne + 4, sizeof(char *))) == NULL)
 		return ENOMEM;
 	for (size_t i = 0; i < ne; i++)
 		envp[k++] = sup->env[i];
+	if (extra != NULL)
+		envp[k++] = (char *)extra;
 	if ((svc = ck_asprintf("CK_SERVICE=%s", s->name)) == NULL)
 		goto out;
 	envp[k++] = svc;
@@ -164,13 +167,11 @@ sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[]
 	sigfillset(&dfl);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
-	if (logfd < 0) {
-		posix_spawnattr_setpgroup(&at, 0);
-		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-		    POSIX_SPAWN_SETSIGDEF);
-	} else
-		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-		    POSIX_SPAWN_SETSIGDEF);
+	/* a session of its own: a hangup of svcctl's terminal or a signal to
+	 * its session (a dropped SSH login) never reaches it, and kill(-pid)
+	 * still reaches its whole process group */
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (logfd < 0) {
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -202,7 +203,7 @@ sup_spawn_sh(struct ck_sup *sup, const struct ck_service *s, const char *cmd, pi
 {
 	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)cmd, NULL };
 	pid_t p;
-	int e = sup_spawn_cmd(sup, s, argv, svcpid, -1, &p);
+	int e = sup_spawn_cmd(sup, s, argv, svcpid, -1, NULL, &p);
 
 	if (e != 0)
 		errno = e;
@@ -228,6 +229,9 @@ sup_run(struct ck_sup *sup, char *const argv[], char *out, size_t outsz)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* out of svcctl's session, as every child (see sup_spawn_cmd) */
+		(void)setsid();
+		signal(SIGPIPE, SIG_DFL);
 		dup2(pfd[1], 1);
 		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 			dup2(fd, 0);

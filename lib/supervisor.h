@@ -70,7 +70,8 @@ int ck_sup_state(struct ck_sup *sup, size_t i, enum ck_svc_state *st);
  * message (with the tail of the service's log for failures). */
 int ck_sup_result(struct ck_sup *sup, size_t i, const char **msg);
 
-/* The last lines (at most maxlines) of the service's log, malloc'ed. */
+/* The last lines (at most maxlines) of the service's log, malloc'ed, with
+ * control characters (but newline and tab) replaced by '?'. */
 char *ck_sup_log_tail(struct ck_sup *sup, size_t i, int maxlines);
 
 #endif

@@ -8,10 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "err.h"
 #include "log.h"
 #include "paths.h"
 #include "journal.h"
+#include "store.h"
 #include "swap.h"
 #include "svcctl.h"
 
@@ -102,6 +108,56 @@ run_status(int r, int rolled_back)
 	return SX_FAIL;
 }
 
+/*
+ * --if-expires-within DAYS: 1 if the current entry's certificate expires
+ * within days from now (a renewal is due), 0 if not (and says when it
+ * expires), or -1 with an error printed (exit status in *x).
+ */
+static int
+renewal_due(struct svcctl_opts *o, long days, int *x)
+{
+	const char *store = o->store ? o->store : CK_STORE_MACHINE_SSL;
+	const char *alias = o->alias ? o->alias : CK_MACHINE_CERT_ALIAS;
+	struct ck_store *st = NULL;
+	struct ck_entry *e = NULL;
+	X509 *c = NULL;
+	BIO *b = NULL;
+	struct tm tm;
+	char when[64];
+	time_t limit = time(NULL) + (time_t)days * 86400;
+	int r, due = -1;
+
+	*x = SX_FAIL;
+	if ((r = ck_store_open(NULL, CK_STORE_RDONLY, &st)) != 0) {
+		ck_warnr(r, "open the certificate store %s", ck_path(CK_PATH_VECS));
+		goto out;
+	}
+	if ((r = ck_store_entry_get(st, store, alias, &e)) != 0) {
+		ck_warnr(r, "--if-expires-within: no entry %s in store %s", alias, store);
+		*x = SX_NOTFOUND;
+		goto out;
+	}
+	if (e->cert_pem == NULL || (b = BIO_new_mem_buf(e->cert_pem, (int)e->cert_len)) == NULL ||
+	    (c = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL ||
+	    ASN1_TIME_to_tm(X509_get0_notAfter(c), &tm) != 1) {
+		ck_warnx("--if-expires-within: the certificate of %s/%s is unreadable", store, alias);
+		*x = SX_INVALID;
+		goto out;
+	}
+	due = X509_cmp_time(X509_get0_notAfter(c), &limit) <= 0;
+	if (!due) {
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("not due: expires %s (more than %ld days from now)\n", when, days);
+	}
+	*x = SX_OK;
+out:
+	X509_free(c);
+	BIO_free(b);
+	ck_entry_free(e);
+	ck_store_close(st);
+	return due;
+}
+
 int
 cmd_swap(struct svcctl_opts *o)
 {
@@ -121,6 +177,8 @@ cmd_swap(struct svcctl_opts *o)
 		if (r == CK_E_STATE)
 			rolled_back = 0;
 	} else {
+		if (o->if_expires_within >= 0 && renewal_due(o, o->if_expires_within, &x) != 1)
+			goto out;
 		memset(&req, 0, sizeof(req));
 		req.store = o->store;
 		req.alias = o->alias;

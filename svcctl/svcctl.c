@@ -21,7 +21,7 @@
 enum optid {
 	O_START, O_STOP, O_RESTART, O_STATUS, O_LIST_SERVICES, O_LIST, O_REPLACE,
 	O_RESUME, O_ROLLBACK, O_ALL, O_IGNORE, O_PROFILE, O_REGISTRY, O_CERT, O_KEY,
-	O_KEY_PASSWORD, O_CHAIN, O_ROOT_CERT, O_VMCA_CONFIG, O_RENEW, O_DAYS, O_STORE,
+	O_KEY_PASSWORD, O_CHAIN, O_ROOT_CERT, O_VMCA_CONFIG, O_RENEW, O_IF_EXPIRES, O_DAYS, O_STORE,
 	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION,
 };
 
@@ -52,6 +52,8 @@ static const struct option_def {
 	{ O_ROOT_CERT, "root-cert", 0, "FILE", "root to trust; added to TRUSTED_ROOTS" },
 	{ O_VMCA_CONFIG, "vmca-config", 0, "FILE", "have the VMCA issue the cert from this certool.cfg" },
 	{ O_RENEW, "renew", 0, NULL, "have the VMCA reissue the current cert (same subject/SAN/key)" },
+	{ O_IF_EXPIRES, "if-expires-within", 0, "DAYS",
+	    "with --renew: only if the current cert expires within DAYS" },
 	{ O_DAYS, "days", 0, "N", "lifetime for --renew/--vmca-config (1..730, default 730)" },
 	{ O_STORE, "store", 0, "NAME", "store of the entry to replace (MACHINE_SSL_CERT)" },
 	{ O_ALIAS, "alias", 0, "ALIAS", "alias of the entry to replace (__MACHINE_CERT)" },
@@ -83,8 +85,8 @@ usage(FILE *f)
 	    "       svcctl --list-services|--list [-r FILE]\n"
 	    "       svcctl --replace-cert [-r FILE] [--cert FILE [--key FILE] [--key-password SPEC]\n"
 	    "              [--chain FILE] [--root-cert FILE] | --vmca-config FILE [--key FILE] |\n"
-	    "              --renew] [--days N] [--store NAME] [--alias ALIAS] [--fqdn NAME]\n"
-	    "              [-n|--dry-run]\n"
+	    "              --renew [--if-expires-within DAYS]] [--days N] [--store NAME]\n"
+	    "              [--alias ALIAS] [--fqdn NAME] [-n|--dry-run]\n"
 	    "       svcctl --resume|--rollback [-r FILE]\n"
 	    "       svcctl -h|--help|--version\n\noptions:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -101,6 +103,22 @@ usage(FILE *f)
 	fprintf(f, "\nexit status: 0 ok, 1 a service failed, 2 usage, 3 registry, 4 unknown service,\n"
 	    "5 invalid certificate, 6 not found, 7 already installed, 8 swap pending,\n"
 	    "9 swap locked, 10 swap failed and rolled back, 11 swap and rollback failed\n");
+}
+
+/* The option that names action a, as the user typed it: "--start". */
+static const char *
+action_name(enum svcctl_action a)
+{
+	static const struct { enum svcctl_action a; const char *name; } names[] = {
+		{ A_START, "--start" }, { A_STOP, "--stop" }, { A_RESTART, "--restart" },
+		{ A_REPLACE, "--replace-cert" }, { A_RESUME, "--resume" },
+		{ A_ROLLBACK, "--rollback" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].a == a)
+			return names[i].name;
+	return "svcctl";
 }
 
 static int
@@ -193,6 +211,13 @@ parse(int argc, char **argv, struct svcctl_opts *o)
 		case O_STORE: o->store = val; r = 0; break;
 		case O_ALIAS: o->alias = val; r = 0; break;
 		case O_FQDN: o->fqdn = val; r = 0; break;
+		case O_IF_EXPIRES:
+			if (ck_parse_long(val, 0, 3650, &o->if_expires_within) != 0) {
+				ck_warnx("--if-expires-within %s: %s (0..3650 days)", val, ck_err_detail());
+				return SX_USAGE;
+			}
+			r = 0;
+			break;
 		case O_DAYS:
 			if (ck_parse_long(val, 1, 730, &o->days) != 0) {
 				ck_warnx("--days %s: %s (the VMCA renews for at most 730 days)", val,
@@ -239,6 +264,10 @@ check_combination(struct svcctl_opts *o)
 		ck_warnx("--renew keeps the current key; do not give --key");
 		return SX_USAGE;
 	}
+	if (o->if_expires_within >= 0 && !(swap && o->renew)) {
+		ck_warnx("--if-expires-within goes with --replace-cert --renew");
+		return SX_USAGE;
+	}
 	if (o->dry_run && !swap) {
 		ck_warnx("--dry-run goes with --replace-cert");
 		return SX_USAGE;
@@ -267,10 +296,11 @@ int
 main(int argc, char **argv)
 {
 	struct svcctl_opts o;
-	int r;
+	int r, changes;
 
 	ck_log_init(argv[0]);
 	memset(&o, 0, sizeof(o));
+	o.if_expires_within = -1;
 	if ((r = parse(argc, argv, &o)) != 0)
 		goto out;
 	if (o.action == A_HELP) {
@@ -292,12 +322,18 @@ main(int argc, char **argv)
 	}
 	if ((r = check_combination(&o)) != 0)
 		goto out;
+	changes = o.action == A_START || o.action == A_STOP || o.action == A_RESTART ||
+	    (o.action == A_REPLACE && !o.dry_run) || o.action == A_RESUME || o.action == A_ROLLBACK;
+	if (changes)
+		svcctl_uncancellable();
 	if (o.action != A_RESUME && o.action != A_ROLLBACK)
 		svcctl_report_pending();
 	r = SX_USAGE;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].action == o.action)
 			r = commands[i].exec(&o);
+	if (changes)
+		svcctl_record(action_name(o.action), r);
 out:
 	free(o.names);
 	return r;

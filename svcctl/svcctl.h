@@ -37,6 +37,7 @@ struct svcctl_opts {
 	enum svcctl_action action;
 	int all, ignore, dry_run, renew, keep_going;
 	long days;
+	long if_expires_within;	/* --if-expires-within DAYS, or -1 */
 	const char *registry, *profile;
 	const char *cert, *key, *chain, *root_cert, *vmca_config, *key_password;
 	const char *store, *alias, *fqdn;
@@ -67,6 +68,11 @@ void svcctl_progress(void *u, enum ck_sup_event ev, const struct ck_service *s, 
 void svcctl_failed(const char *msg);
 /* If a swap journal is pending, say so on stderr (every run does). */
 void svcctl_report_pending(void);
+/* hangup.c: catch SIGHUP/INT/TERM/PIPE for the rest of the run (the
+ * operation is not cancellable); record what an operation ended with in
+ * the system log and <log dir>/svcctl.log. */
+void svcctl_uncancellable(void);
+void svcctl_record(const char *what, int status);
 /* Print s as a JSON string (quotes included). */
 void svcctl_json_str(FILE *f, const char *s);
 

@@ -452,4 +452,49 @@ EOF
 eq "$(ls "/proc/$(cat "$W/fdpid")/fd" | tr '\n' ' ')" "0 1 2 "
 "$SVCCTL" -r "$W/fd.conf" --stop --all >/dev/null 2>&1
 
+
+t "a long dependency chain is sorted without recursion (no stack overflow)"
+awk 'BEGIN { n = 8000; for (i = 0; i < n - 1; i++) printf "[service s%d]\nstart = x\nrequires = s%d\n", i, i + 1;
+    printf "[service s%d]\nstart = x\n", n - 1 }' >"$W/chain.conf"
+# a small stack makes the old recursive walk crash at this depth
+run sh -c 'ulimit -s 100 && exec "$0" -r "$1" --list-services' "$SVCCTL" "$W/chain.conf"
+eq "$rc" 0
+eq "$(head -1 "$T/out")" "s7999 (s7999)"
+
+
+t "a failing service's log tail reaches the terminal without escape sequences"
+cat >"$W/esc.conf" <<EOF
+[service esc]
+start = printf 'boom\\033]0;owned\\007\\033[31mred\\302\\233x\\n'; exit 1
+EOF
+run "$SVCCTL" -r "$W/esc.conf" --start esc
+eq "$rc" 1
+has "$T/err" "boom?]0;owned??[31mred?x"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/err" "$T/out"; then fail "raw ESC in the output"; else ok; fi
+
+
+if [ "$(id -u)" = 0 ]; then
+	t "root refuses a registry writable by others (3)"
+	printf '[service a]\nstart = exec sleep 1\nprobe = cmd:touch %s/pwned\n' "$W" >"$W/loose.conf"
+	chmod 666 "$W/loose.conf"
+	expect_rc 3 "$SVCCTL" -r "$W/loose.conf" --status
+	has "$T/err" "must be owned by root and writable by nobody else"
+	t "root refuses a registry writable by its group (3)"
+	chmod 620 "$W/loose.conf"
+	expect_rc 3 "$SVCCTL" -r "$W/loose.conf" --status
+	t "root refuses a registry owned by another user (3)"
+	chmod 644 "$W/loose.conf"
+	chown 65534 "$W/loose.conf"
+	expect_rc 3 "$SVCCTL" -r "$W/loose.conf" --status
+	t "no probe of a refused registry ran"
+	absent "$W/pwned"
+	t "root accepts its own registry, mode 644"
+	chown 0 "$W/loose.conf"
+	expect_rc 0 "$SVCCTL" -r "$W/loose.conf" --status
+fi
+t "a FIFO as registry is refused, not waited on (3)"
+mkfifo "$W/fifo.conf"
+expect_rc 3 "$SVCCTL" -r "$W/fifo.conf" --status
+has "$T/err" "not a regular file"
+
 finish
