@@ -2,6 +2,8 @@
 # certool_bench.sh: certool against the openssl command line, in one run.
 #
 #   certool --gencert (existing RSA-2048 key)  vs  openssl req -new + openssl x509 -req
+#                                              and GnuTLS certtool --generate-certificate
+#                                              (when installed: apt-get install gnutls-bin)
 #   certool --genkey                           vs  openssl genpkey
 #
 # Prints the median wall time of each, the ratios, the instructions each
@@ -86,6 +88,23 @@ time_runs() {
 	echo "    -days 730 -sha256 -extfile ext.cnf -extensions v3 -out leaf-ossl.crt 2>/dev/null"
 } >twostep.sh
 chmod +x twostep.sh
+# GnuTLS certtool signs the same key with the same root, subject, SAN, key
+# usage and lifetime (it fsyncs nothing; certool syncs the certificate, its
+# directory and the VMCA index)
+cat >gnutls.tmpl <<'EOF'
+cn = "host1.example.com"
+country = US
+state = CA
+locality = "Palo Alto"
+organization = Example
+unit = Bench
+email = a@example.com
+ip_address = 10.0.0.5
+dns_name = host1.example.com
+signing_key
+encryption_key
+expiration_days = 730
+EOF
 
 # peak RSS (KiB) of one run: /usr/bin/time -v, else getrusage(RUSAGE_CHILDREN)
 peak_rss() {
@@ -115,6 +134,11 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	rm -rf "$S"
 fi
 gk=$(time_runs genkey "$CERTOOL --genkey --privkey=k.pem --pubkey=p.pem")
+gt=""
+if command -v certtool >/dev/null 2>&1 && certtool --version 2>/dev/null | grep -qi gnutls; then
+	gt=$(time_runs gnutls "certtool --generate-certificate --load-privkey leaf.key --load-ca-certificate $VMCA_DATA_DIR/root.cer --load-ca-privkey $VMCA_DATA_DIR/privatekey.pem --template gnutls.tmpl --outfile leaf-gnutls.crt")
+	"$OPENSSL" verify -CAfile "$VMCA_DATA_DIR/root.cer" leaf-gnutls.crt >/dev/null
+fi
 nop=$(time_runs version "$CERTOOL --version")
 og=$(time_runs genpkey "$OPENSSL genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out ok.pem")
 "$OPENSSL" verify -CAfile "$VMCA_DATA_DIR/root.cer" leaf.crt >/dev/null
@@ -128,11 +152,14 @@ printf '%-44s %10s\n' "command" "median ms"
 printf '%-44s %10s\n' "certool --gencert (RSA-2048 key given)" "$gc"
 [ -n "$gct" ] && printf '%-44s %10s\n' "certool --gencert, files on tmpfs" "$gct"
 printf '%-44s %10s\n' "openssl req -new + openssl x509 -req" "$os"
+[ -n "$gt" ] && printf '%-44s %10s\n' "GnuTLS certtool --generate-certificate" "$gt"
 printf '%-44s %10s\n' "certool --version (process start-up floor)" "$nop"
 printf '%-44s %10s\n' "certool --genkey (RSA-2048)" "$gk"
 printf '%-44s %10s\n' "openssl genpkey (RSA-2048)" "$og"
 awk -v a="$os" -v b="$gc" 'BEGIN { printf "gencert speed-up vs openssl two-step: %.1fx (target >= 8x)\n", a / b }'
 [ -n "$gct" ] && awk -v a="$os" -v b="$gct" 'BEGIN { printf "gencert speed-up with its files on tmpfs:  %.1fx\n", a / b }'
+[ -n "$gt" ] && awk -v a="$gt" -v b="$gc" 'BEGIN { printf "gencert vs GnuTLS certtool: %.2fx (target >= 1x)\n", a / b }'
+[ -n "$gt" ] && [ -n "$gct" ] && awk -v a="$gt" -v b="$gct" 'BEGIN { printf "gencert on tmpfs vs GnuTLS certtool: %.2fx\n", a / b }'
 awk -v a="$og" -v b="$gk" 'BEGIN { printf "genkey  speed-up vs openssl genpkey:  %.2fx (key generation is random: a wide spread)\n", a / b }'
 # Instructions retired (callgrind): the same for the same binaries and
 # inputs however busy the machine is, so the CPU side of the comparison can
@@ -152,5 +179,11 @@ if [ "${CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
 	awk -v g="$ig" -v r="$ir" -v x="$ix" -v v="$iv" 'BEGIN {
 		printf "instructions (callgrind): certool --gencert %.1fM (of which start-up %.1fM); openssl req %.1fM + x509 -req %.1fM = %.1fM: %.1fx (target >= 8x)\n",
 		    g / 1e6, v / 1e6, r / 1e6, x / 1e6, (r + x) / 1e6, (r + x) / g }'
+	if [ -n "$gt" ]; then
+		igt=$(instr certtool --generate-certificate --load-privkey leaf.key \
+		    --load-ca-certificate "$VMCA_DATA_DIR/root.cer" --load-ca-privkey "$VMCA_DATA_DIR/privatekey.pem" \
+		    --template gnutls.tmpl --outfile leaf-gnutls.crt)
+		awk -v g="$ig" -v t="$igt" 'BEGIN { printf "instructions (callgrind): GnuTLS certtool %.1fM: certool retires %.2fx fewer\n", t / 1e6, t / g }'
+	fi
 fi
 echo "peak RSS: certool --gencert ${rss_gc} KiB, certool --genkey ${rss_gk} KiB (target <= 8192), openssl x509 -req ${rss_os} KiB"

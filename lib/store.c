@@ -1142,7 +1142,22 @@ out:
  * Give back the map pages a long walk has touched.  The map is a read-only
  * shared mapping of data.mdb, so dropping our page table entries loses
  * nothing (the page cache keeps the data and a later access faults it back
- * in); it keeps a listing's resident size flat however large the store is.
+ * in); it keeps a listing's resident size flat however large the store is
+ * (bench/RESULTS.md: 5.3 MB instead of 12.2 MB for 100k entries, for 1.5x
+ * the listing time).
+ *
+ * Why it is safe, and the only place that reads /proc/self/maps:
+ * - LMDB does not export its map's address, so the kernel's list of our
+ *   mappings is read once per open store; a line that does not parse, or
+ *   names another file, is skipped, and no match (no /proc, a path longer
+ *   than the buffer) only means no dropping;
+ * - the range is the mapping of this store's data.mdb, found by its path
+ *   (or canonical path); madvise is never applied to anything else, so a
+ *   walk inside a write transaction, whose dirty pages are heap copies,
+ *   is not touched;
+ * - the map never moves while the store is open: its size is set once at
+ *   open and a resize by another process (MDB_MAP_RESIZED) is an error,
+ *   not a remap; the cached range dies with the store.
  */
 static void
 drop_map_pages(struct ck_store *st)
@@ -1162,7 +1177,7 @@ drop_map_pages(struct ck_store *st)
 			unsigned long lo, hi;
 			char *path = strchr(line, '/');
 			size_t n;
-			if (path == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			if (path == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi <= lo)
 				continue;
 			n = strlen(path);
 			if (n > 0 && path[n - 1] == '\n')
