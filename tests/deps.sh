@@ -4,6 +4,8 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config libssl-dev liblmdb-dev lmdb-utils
 libinih-dev check openssl valgrind libnss3-tools clang procps psmisc"
+# the fleet playbooks (ansible/) and their tests: a real sshd on 127.0.0.1
+PKGS="$PKGS ansible-core ansible-lint openssh-server openssh-client"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
