@@ -21,7 +21,7 @@ ms2=$(find "$T/n2/root" -type d -name machine-ssl | head -1)
 "$OPENSSL" x509 -in "$ms2/machine-ssl.crt" -noout -fingerprint -sha256 >"$T/n2/break"
 t "node 2's proxy refuses its new certificate: the run stops there, non-zero exit"
 # shellcheck disable=SC2086
-run F rotate.yml $CA
+P rotate.yml $CA
 [ "$rc" != 0 ] && ok || fail "exit 0"
 t "node 1 rotated: it serves a certificate from the custom CA, the old one in BACKUP_STORE"
 new1=$(stored 1)
@@ -39,11 +39,11 @@ eq "$(served 3)" "$m1_3"
 expect_rc 216 V 3 entry getcert --store BACKUP_STORE --alias bkp___MACHINE_CERT
 expect_rc 0 V 3 entry getcert --store TRUSTED_ROOTS --alias "$CATP"
 t "the play says which node is which"
-has "$T/out" "certkit-fleet: n1: rotated: $m1_1 -> $new1"
-has "$T/out" "certkit-fleet: n2: rolled back: the swap failed (svcctl exit 10)"
-has "$T/out" "certkit-fleet: n3: untouched"
+has "$T/play" "certkit-fleet: n1: rotated: $m1_1 -> $new1"
+has "$T/play" "certkit-fleet: n2: rolled back: the swap failed (svcctl exit 10)"
+has "$T/play" "certkit-fleet: n3: untouched"
 t "svcctl's own account of node 2 is in the output"
-has "$T/out" "proxy: this certificate is refused"
+has "$T/play" "proxy: this certificate is refused"
 rm -f "$T/n2/break"
 
 # --- the SSH connection dies in the middle of node 2's swap -------------------
@@ -75,7 +75,7 @@ rm -f "$T/n2/slow"
 
 t "the next run converges: every node serves a certificate from the custom CA"
 # shellcheck disable=SC2086
-run F rotate.yml $CA
+P rotate.yml $CA
 eq "$rc" 0
 for i in 1 2 3; do
 	s=$(stored $i)
@@ -84,11 +84,11 @@ for i in 1 2 3; do
 done
 t "node 1, rotated before, is left as it is"
 eq "$(stored 1)" "$new1"
-has "$T/out" "certkit-fleet: n1: unchanged"
+has "$T/play" "certkit-fleet: n1: unchanged"
 
 t "the run after that changes nothing (changed=0)"
 # shellcheck disable=SC2086
-run F rotate.yml $CA
+P rotate.yml $CA
 eq "$rc" 0
 eq "$(recap_changed)" 0
 

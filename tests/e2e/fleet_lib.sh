@@ -61,7 +61,7 @@ EOC
 		while [ ! -s "$D/sshd.pid" ] && [ $_n -lt 100 ]; do sleep 0.05; _n=$((_n + 1)); done
 		if [ -s "$D/sshd.pid" ]; then
 			SSHD_PID=$(cat "$D/sshd.pid")
-			on_exit "kill $SSHD_PID"
+			on_exit sshd_down
 			echo "[127.0.0.1]:$SPORT $(cat "$D/host_key.pub")" >"$D/known_hosts"
 			return 0
 		fi
@@ -74,6 +74,13 @@ EOC
 # sshd_sessions: the pids of the sshd processes serving connections (the
 # children of the listening sshd)
 sshd_sessions() { ps -o pid= --ppid "$SSHD_PID" 2>/dev/null; }
+
+# sshd_down: stop the sessions (so that Ansible's persistent connections
+# end now), then the listener
+sshd_down() {
+	for _p in $(sshd_sessions); do kill "$_p"; done
+	kill "$SSHD_PID"
+}
 
 # node_up I: build node I's appliance and start its services
 node_up() {
@@ -186,8 +193,11 @@ custom_ca() {
 	    -addext keyUsage=keyCertSign,cRLSign 2>/dev/null
 }
 
-# F ARGS...: ansible-playbook on the test inventory; output in $T/out
+# F ARGS...: ansible-playbook on the test inventory
 F() { ( cd "$ANS" && ansible-playbook -i "$INV" "$@" ); }
+# P ARGS...: the same, output in $T/play (kept while other checks use
+# $T/out), exit status in $rc
+P() { run F "$@"; cp "$T/out" "$T/play"; }
 
 # port I / served I: node I's TLS port, and the SHA-1 thumbprint (as vecs
 # prints it) of what it serves, read with openssl s_client
@@ -209,5 +219,5 @@ stored() {
 issued_by() { stored "$1" >/dev/null && "$OPENSSL" verify -CAfile "$2" "$T/got.pem" >/dev/null 2>&1; }
 # pending I: node I has a swap journal
 pending() { [ -n "$(find "$T/n$1/root" -name swap.journal 2>/dev/null)" ]; }
-# recap_changed: the sum of changed= in the last run's PLAY RECAP ($T/out)
-recap_changed() { sed -n 's/.* changed=\([0-9]*\).*/\1/p' "$T/out" | awk '{s += $1} END {print s + 0}'; }
+# recap_changed: the sum of changed= in the last run's PLAY RECAP ($T/play)
+recap_changed() { sed -n 's/.* changed=\([0-9]*\).*/\1/p' "$T/play" | awk '{s += $1} END {print s + 0}'; }

@@ -26,23 +26,23 @@ t "the nodes serve their first certificates"
 for i in 1 2 3; do eval "eq \"\$(served $i)\" \"\$m1_$i\""; done
 
 t "--check --diff, custom mode: exit 0, nothing changed, the plan shown"
-run F rotate.yml --check --diff -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
+P rotate.yml --check --diff -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
 eq "$rc" 0
-has "$T/out" "dry run: nothing was changed"
-has "$T/out" "n2 MACHINE_SSL_CERT/__MACHINE_CERT: -$m1_2"
-has "$T/out" "certkit-fleet: n3: would be rotated"
+has "$T/play" "dry run: nothing was changed"
+has "$T/play" "n2 MACHINE_SSL_CERT/__MACHINE_CERT: -$m1_2"
+has "$T/play" "certkit-fleet: n3: would be rotated"
 for i in 1 2 3; do eval "eq \"\$(served $i)\" \"\$m1_$i\""; done
 t "--check leaves no staging directory and no new root"
 eq "$(find "$T/n1/root" -name stage)" ""
 expect_rc 0 V 1 entry list --store TRUSTED_ROOTS --aliases
-has "$T/out" "Number of entries in store :	1"
+has "$T/play" "Number of entries in store :	1"
 
 t "custom mode rotates every node"
-run F rotate.yml -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
+P rotate.yml -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
 eq "$rc" 0
 for i in 1 2 3; do
 	eval "rotated $i \"\$m1_$i\" \"$T/ca.pem\""
-	has "$T/out" "certkit-fleet: n$i: rotated: $old -> $new"
+	has "$T/play" "certkit-fleet: n$i: rotated: $old -> $new"
 	eval "c_$i=\$new"
 done
 t "custom: every node trusts the custom root; no key left in the staging area"
@@ -52,14 +52,14 @@ done
 eq "$(find "$T/n1/root" "$T/n2/root" -name new.key)" ""
 
 t "a second custom run changes nothing (changed=0)"
-run F rotate.yml -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
+P rotate.yml -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
 eq "$rc" 0
 eq "$(recap_changed)" 0
-has "$T/out" "certkit-fleet: n2: unchanged"
+has "$T/play" "certkit-fleet: n2: unchanged"
 for i in 1 2 3; do eval "eq \"\$(served $i)\" \"\$c_$i\""; done
 
 t "vmca mode rotates every node"
-run F rotate.yml -e certkit_mode=vmca
+P rotate.yml -e certkit_mode=vmca
 eq "$rc" 0
 for i in 1 2 3; do eval "rotated $i \"\$c_$i\" \"$T/n$i/vmca-root.pem\""; done
 t "vmca: every node trusts every node's VMCA root"
@@ -68,20 +68,20 @@ for i in 1 2 3; do for j in 1 2 3; do
 done; done
 
 t "a second vmca run changes nothing (changed=0)"
-run F rotate.yml -e certkit_mode=vmca
+P rotate.yml -e certkit_mode=vmca
 eq "$rc" 0
 eq "$(recap_changed)" 0
 
 t "certkit_renew_days past the certificates' lifetime: they are due, so rotated"
-run F rotate.yml -e certkit_mode=vmca -e certkit_renew_days=800 --limit n3
+P rotate.yml -e certkit_mode=vmca -e certkit_renew_days=800 --limit n3
 eq "$rc" 0
-has "$T/out" "expires within 800 days"
-has "$T/out" "certkit-fleet: n3: rotated"
+has "$T/play" "expires within 800 days"
+has "$T/play" "certkit-fleet: n3: rotated"
 
 t "report.yml: the census of every store of every node, soonest first"
-run F report.yml
+P report.yml
 eq "$rc" 0
-grep -o '"[0-9]* days  [^"]*"' "$T/out" | tr -d '"' >"$T/census"
+grep -o '"[0-9]* days  [^"]*"' "$T/play" | tr -d '"' >"$T/census"
 # 3 nodes x (machine cert, backup(s), roots): every node's stores are there
 for i in 1 2 3; do has "$T/census" "n$i  MACHINE_SSL_CERT  __MACHINE_CERT"; has "$T/census" "n$i  TRUSTED_ROOTS"; has "$T/census" "n$i  BACKUP_STORE"; done
 t "the census is sorted by days left"
@@ -91,19 +91,19 @@ same "$T/days" "$T/days.sorted"
 
 t "bad input: custom mode without a CA is refused before anything changes"
 before=$(stored 1)
-run F rotate.yml -e certkit_mode=custom
+P rotate.yml -e certkit_mode=custom
 [ "$rc" != 0 ] && ok || fail "exit 0"
-has "$T/out" "custom mode needs certkit_ca_cert and certkit_ca_key"
+has "$T/play" "custom mode needs certkit_ca_cert and certkit_ca_key"
 eq "$(stored 1)" "$before"
 t "bad input: an unknown mode is refused by the argument spec"
-run F rotate.yml -e certkit_mode=acme
+P rotate.yml -e certkit_mode=acme
 [ "$rc" != 0 ] && ok || fail "exit 0"
-has "$T/out" "certkit_mode"
+has "$T/play" "certkit_mode"
 t "bad input: a node without certkit_fqdn is refused"
 sed 's/^      certkit_fqdn: n2.example.test$//' "$INV" >"$T/inv-nofqdn.yml"
-run F -i "$T/inv-nofqdn.yml" rotate.yml -e certkit_mode=vmca
+P -i "$T/inv-nofqdn.yml" rotate.yml -e certkit_mode=vmca
 [ "$rc" != 0 ] && ok || fail "exit 0"
-has "$T/out" "certkit_fqdn"
+has "$T/play" "certkit_fqdn"
 eq "$(stored 1)" "$before"
 
 finish
