@@ -4,6 +4,8 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config libssl-dev liblmdb-dev lmdb-utils
 libinih-dev check openssl valgrind libnss3-tools clang procps psmisc"
+# tests/deb.sh: build and check the .deb
+PKGS="$PKGS debhelper dh-autoreconf lintian"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
