@@ -7,6 +7,8 @@ libinih-dev check openssl valgrind libnss3-tools clang procps psmisc"
 PKGS="$PKGS faketime"	# svcctl_renew.sh: --if-expires-within at a later date
 # the fleet playbooks (ansible/) and their tests: a real sshd on 127.0.0.1
 PKGS="$PKGS ansible-core ansible-lint openssh-server openssh-client"
+# tests/deb.sh: build and check the .deb
+PKGS="$PKGS debhelper dh-autoreconf lintian"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

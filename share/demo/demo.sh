@@ -12,6 +12,13 @@
 #
 #   sh share/demo/demo.sh
 #
+# Installed (the certkit package: /usr/share/certkit/demo/demo.sh) it
+# needs no checkout: it uses the installed programs and registry, and a
+# new sandbox in $TMPDIR (or /tmp), which it keeps for inspection.
+#
+# Headings are bold on a terminal only: not into a pipe or a file, nor
+# with NO_COLOR set or TERM=dumb.
+#
 # Environment:
 #   DEMO_FQDN=name      the node FQDN (default: hostname -f)
 #   B=dir               the build directory (default: ./build)
@@ -19,42 +26,72 @@
 #                       binaries already built in $B (tests/e2e/demo.sh)
 #   DEMO_PORT=port      serve TLS on this port instead of 18443 (the
 #                       registry is then a copy in the sandbox)
+#   DEMO_SANDBOX=dir    the sandbox root (default: ./sandbox in a
+#                       checkout, a new directory in /tmp when installed)
+#   NO_COLOR=1          no bold headings, even on a terminal
 set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-B=${B:-$top/build}
-SANDBOX=$top/sandbox
+here=$(cd "$(dirname "$0")" && pwd)
 OPENSSL=${OPENSSL:-openssl}
 PORT=${DEMO_PORT:-18443}
 started=$(date +%s)
 
-say() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
+	say() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n### %s\n' "$*"; }
+fi
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-if [ "${DEMO_SKIP_SETUP:-0}" = 1 ]; then
-	say "0. dependencies and build: skipped (DEMO_SKIP_SETUP=1), using $B"
+# A checkout (or a copy of share/: tests/e2e/demo.sh) has the registry at
+# share/config; the package installs this script in <pkgdatadir>/demo and
+# the registry in <pkgdatadir>.
+if [ -f "$here/../config/services.conf" ]; then
+	top=$(cd "$here/../.." && pwd)
+	B=${B:-$top/build}
+	SANDBOX=${DEMO_SANDBOX:-$top/sandbox}
+	REGISTRY=$top/share/config/services.conf
+	if [ "${DEMO_SKIP_SETUP:-0}" = 1 ]; then
+		say "0. dependencies and build: skipped (DEMO_SKIP_SETUP=1), using $B"
+	else
+		say "0. dependencies and build (tests/deps.sh, tests/build.sh)"
+		sh "$top/tests/deps.sh"
+		sh "$top/tests/build.sh" "$B"
+	fi
+	CERTOOL=$B/certool/certool
+	VECS=$B/vecs/vecs
+	SVCCTL=$B/svcctl/svcctl
+elif [ -f "$here/../services.conf" ]; then
+	REGISTRY=$(cd "$here/.." && pwd)/services.conf
+	SANDBOX=${DEMO_SANDBOX:-$(mktemp -d "${TMPDIR:-/tmp}/certkit-demo.XXXXXX")}
+	say "0. the installed programs (no build); sandbox $SANDBOX"
+	# svcctl is in sbin, which a user's PATH may lack
+	PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+	CERTOOL=$(command -v certool || echo certool)
+	VECS=$(command -v vecs || echo vecs)
+	SVCCTL=$(command -v svcctl || echo svcctl)
 else
-	say "0. dependencies and build (tests/deps.sh, tests/build.sh)"
-	sh "$top/tests/deps.sh"
-	sh "$top/tests/build.sh" "$B"
+	echo "demo: no services.conf in $here/../config or $here/..: run it from a checkout or an installed certkit" >&2
+	exit 1
 fi
-CERTOOL=$B/certool/certool
-VECS=$B/vecs/vecs
-SVCCTL=$B/svcctl/svcctl
 for b in "$CERTOOL" "$VECS" "$SVCCTL"; do
-	[ -x "$b" ] || { echo "demo: $b is not built (B=$B)" >&2; exit 1; }
+	[ -x "$b" ] || { echo "demo: $b is not there (B=${B:-})" >&2; exit 1; }
 done
 
 CERTKIT_ROOT=$SANDBOX
-CERTKIT_REGISTRY=$top/share/config/services.conf
+CERTKIT_REGISTRY=$REGISTRY
 [ "$PORT" = 18443 ] || CERTKIT_REGISTRY=$SANDBOX/services.conf
 export CERTKIT_ROOT CERTKIT_REGISTRY
-# a previous run may have left services up: stop them before wiping
-if [ -d "$SANDBOX" ]; then
+# a previous run may have left services up: stop them before wiping (a
+# directory of yours that is not a demo sandbox is refused, not wiped)
+if [ -d "$SANDBOX/work" ]; then
 	"$SVCCTL" --stop --all >/dev/null 2>&1 || true
 	rm -rf "$SANDBOX"
+elif [ -d "$SANDBOX" ] && [ -n "$(ls -A "$SANDBOX")" ]; then
+	echo "demo: $SANDBOX is not empty and not a demo sandbox: not wiping it" >&2
+	exit 1
 fi
 mkdir -p "$SANDBOX/work"
-[ "$PORT" = 18443 ] || sed "s/18443/$PORT/g" "$top/share/config/services.conf" >"$CERTKIT_REGISTRY"
+[ "$PORT" = 18443 ] || sed "s/18443/$PORT/g" "$REGISTRY" >"$CERTKIT_REGISTRY"
 W=$SANDBOX/work
 cleanup() {
 	st=$?
