@@ -6,6 +6,8 @@
  *                     intermediates..., root (PEM)
  *   privatekey.pem    its key, PKCS#8, mode 0600
  *   root.cer.N, privatekey.pem.N   backups kept by ck_ca_install (0 newest)
+ *   install.new/, install.lock   an install in progress, its lock
+ *   crl.lock          held while a CRL is numbered and published
  *   certs.mdb(-lock)  LMDB: named dbs "certs" (serial -> DER of every issued
  *                     certificate), "revoked" (serial -> date, reason) and
  *                     "props" (CRL number, server options)
@@ -112,9 +114,11 @@ const char *ck_ca_dir(struct ck_ca *ca);
  * key may be NULL to check the chain alone.
  */
 int ck_ca_validate(STACK_OF(X509) *chain, EVP_PKEY *key);
-/* Validate, then (holding <dir>/install.lock) rotate backups and
- * atomically install chain and key as the VMCA's signing pair; ca is
- * reloaded.  Nothing is written when validation fails. */
+/* Validate, then (holding <dir>/install.lock) install chain and key as
+ * the VMCA's signing pair, crash-atomically as a pair, backups rotated as
+ * pairs (the journal of ca_install.c); ca is reloaded.  Nothing is
+ * written, and no backup rotated, when validation or staging fails;
+ * ck_ca_open finishes an install a crash interrupted after its commit. */
 int ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key);
 
 /*
@@ -197,7 +201,9 @@ int ck_ca_enum(struct ck_ca *ca, enum ck_enum_filter filter,
 
 /* Generate a CRL (v2, CRL number persisted and incremented, AKI, lastUpdate
  * now - 10 min, nextUpdate + 30 d, entries sorted by serial) and store it
- * as vmca.crl.  *out (if not NULL) gets it. */
+ * as vmca.crl.  One generator at a time (crl.lock); the number is past
+ * both the persisted one and that of the vmca.crl it replaces, so a CRL is
+ * never replaced by a lower-numbered one.  *out (if not NULL) gets it. */
 int ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out);
 /* The stored CRL, generated first if none exists. */
 int ck_ca_get_crl(struct ck_ca *ca, X509_CRL **out);

@@ -51,6 +51,8 @@
 /* A path in a PATH_BUF buffer; ca dirs are checked to be short enough
  * (see dir_ok), so it is never truncated. */
 #define PATH_BUF 4096
+static void pathf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 pathf(char *buf, const char *fmt, ...)
 {
