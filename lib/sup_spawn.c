@@ -3,8 +3,9 @@
  * own user, a readiness command, a stop command, a systemctl call; and
  * the environment they all get.
  *
- * The environment is built once per supervisor from a copy of ours; the
- * library never calls setenv(3) on the caller's process.
+ * The environment is built once per supervisor, from a few of our
+ * variables and certkit's own (sup_env_build); the library never changes
+ * the caller's own environment.
  */
 #include "config.h"
 
@@ -36,11 +37,28 @@ is_own_var(const char *e)
 	return 0;
 }
 
+/* What children take from our environment: the search path, the locale
+ * and time zone, and certkit's own CERTKIT_* settings (the sandbox root,
+ * the registry, the FQDN).  Nothing else: a password given as
+ * --key-password env:NAME, or anything a caller exported, stays ours. */
+static int
+passed_on(const char *e)
+{
+	static const char *const names[] = { "PATH=", "LANG=", "LANGUAGE=", "TZ=", "CERTKIT_",
+		"LC_" };
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strncmp(e, names[k], strlen(names[k])) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * sup->env: what services and probes may use in their commands
- * (CK_MACHINE_SSL, CK_CONF_DIR, CK_RUN_DIR, CK_LOG_DIR) after the
- * variables passed on from our environment.  CK_SERVICE and CK_PID are
- * added per child by spawn_cmd.
+ * sup->env: the environment built for every child: what passed_on()
+ * keeps of ours (PATH defaults to the system's), then what services and
+ * probes may use in their commands (CK_MACHINE_SSL, CK_CONF_DIR,
+ * CK_RUN_DIR, CK_LOG_DIR).  CK_SERVICE and CK_PID are added per child by
+ * sup_spawn_cmd, HOME/USER/LOGNAME for a user= service by its launch.
  */
 int
 sup_env_build(struct ck_sup *sup)
@@ -49,14 +67,22 @@ sup_env_build(struct ck_sup *sup)
 	static const enum ck_path_id ids[] = { CK_PATH_MACHINE_SSL, CK_PATH_CONF, CK_PATH_RUN,
 		CK_PATH_LOG };
 	size_t ne = 0, k = 0;
+	int path = 0;
 
 	while (environ[ne] != NULL)
 		ne++;
-	if ((sup->env = calloc(ne + 5, sizeof(char *))) == NULL)
+	if ((sup->env = calloc(ne + 6, sizeof(char *))) == NULL)
 		return ck_errf(CK_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < ne; i++)
-		if (!is_own_var(environ[i]) && (sup->env[k++] = strdup(environ[i])) == NULL)
+	for (size_t i = 0; i < ne; i++) {
+		if (!passed_on(environ[i]) || is_own_var(environ[i]))
+			continue;
+		if ((sup->env[k++] = strdup(environ[i])) == NULL)
 			goto nomem;
+		path |= strncmp(environ[i], "PATH=", 5) == 0;
+	}
+	if (!path && (sup->env[k++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+	    "/usr/bin:/sbin:/bin")) == NULL)
+		goto nomem;
 	for (size_t i = 0; i < 4; i++)
 		if ((sup->env[k++] = ck_asprintf("%.*s%s", (int)strlen(own_vars[i]), own_vars[i],
 		    ck_path(ids[i]))) == NULL)

@@ -497,4 +497,21 @@ mkfifo "$W/fifo.conf"
 expect_rc 3 "$SVCCTL" -r "$W/fifo.conf" --status
 has "$T/err" "not a regular file"
 
+
+t "a service gets an environment built for it, not svcctl's"
+cat >"$W/env.conf" <<EOF
+[service envdump]
+start = env >$W/env.txt; exec sleep 100000
+EOF
+SWAP_PW=hunter2-secret FOO_UNRELATED=x "$SVCCTL" -r "$W/env.conf" --start envdump >/dev/null 2>&1
+hasnt "$W/env.txt" "hunter2-secret"
+hasnt "$W/env.txt" "FOO_UNRELATED"
+has "$W/env.txt" "CK_SERVICE=envdump"
+has "$W/env.txt" "CK_MACHINE_SSL="
+has "$W/env.txt" "CERTKIT_ROOT=$CERTKIT_ROOT"
+has "$W/env.txt" "PATH="
+"$SVCCTL" -r "$W/env.conf" --stop envdump >/dev/null 2>&1
+t "the library never changes the caller's environment"
+eq "$(grep -l -e 'setenv(' -e 'putenv(' "$top_srcdir"/lib/*.c)" ""
+
 finish
