@@ -12,6 +12,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -144,6 +146,71 @@ sup_plain_command(const char *cmd, char *buf, size_t size, char **argv, int max)
 }
 
 /*
+ * A probe or stop command of a user= service runs as that user, with its
+ * groups, HOME/USER/LOGNAME, in its own session, stdio on /dev/null: the
+ * service account can write its directory, so a command run there as root
+ * would be a way to root.  fork, because posix_spawn cannot change users.
+ * Returns 0 or an errno value.
+ */
+static int
+spawn_as_user(struct ck_sup *sup, const struct ck_service *s, char *const argv[], char **envp,
+    pid_t *pid)
+{
+	struct passwd *pw;
+	char *home = NULL, *user = NULL, *logname = NULL;
+	size_t k = 0;
+	pid_t p;
+	int fd;
+
+	errno = 0;
+	if ((pw = getpwnam(s->user)) == NULL)
+		return errno ? errno : ENOENT;
+	while (envp[k] != NULL)
+		k++;
+	if ((home = ck_asprintf("HOME=%s", pw->pw_dir)) == NULL ||
+	    (user = ck_asprintf("USER=%s", pw->pw_name)) == NULL ||
+	    (logname = ck_asprintf("LOGNAME=%s", pw->pw_name)) == NULL) {
+		free(home);
+		free(user);
+		return ENOMEM;
+	}
+	envp[k] = home;
+	envp[k + 1] = user;
+	envp[k + 2] = logname;
+	envp[k + 3] = NULL;
+	if ((p = fork()) == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		if (setsid() < 0 || (fd = open("/dev/null", O_RDWR)) < 0 || dup2(fd, 0) < 0 ||
+		    dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		if (pw->pw_uid != geteuid() && (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+		    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0))
+			_exit(127);
+		if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0)
+			_exit(127);
+		for (int f = 3; f < 1024; f++)
+			close(f);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	envp[k] = NULL;
+	free(home);
+	free(user);
+	free(logname);
+	(void)sup;
+	if (p < 0)
+		return errno;
+	*pid = p;
+	return 0;
+}
+
+/*
  * posix_spawn argv (argv[0] a path), with CK_SERVICE (and CK_PID when svcpid > 0)
  * in its environment, signals unblocked and at their defaults, in the
  * service's directory, and nothing of ours open above stderr.
@@ -173,7 +240,7 @@ sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[]
 	*pid = -1;
 	while (sup->env[ne] != NULL)
 		ne++;
-	if ((envp = calloc(ne + 4, sizeof(char *))) == NULL)
+	if ((envp = calloc(ne + 7, sizeof(char *))) == NULL)
 		return ENOMEM;
 	for (size_t i = 0; i < ne; i++)
 		envp[k++] = sup->env[i];
@@ -186,6 +253,10 @@ sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[]
 		if ((pidv = ck_asprintf("CK_PID=%ld", (long)svcpid)) == NULL)
 			goto out;
 		envp[k++] = pidv;
+	}
+	if (s->user != NULL && logfd < 0) {
+		e = spawn_as_user(sup, s, argv, envp, pid);
+		goto out;
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
