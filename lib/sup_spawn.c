@@ -3,14 +3,17 @@
  * own user, a readiness command, a stop command, a systemctl call; and
  * the environment they all get.
  *
- * The environment is built once per supervisor from a copy of ours; the
- * library never calls setenv(3) on the caller's process.
+ * The environment is built once per supervisor, from a few of our
+ * variables and certkit's own (sup_env_build); the library never changes
+ * the caller's own environment.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -36,11 +39,28 @@ is_own_var(const char *e)
 	return 0;
 }
 
+/* What children take from our environment: the search path, the locale
+ * and time zone, and certkit's own CERTKIT_* settings (the sandbox root,
+ * the registry, the FQDN).  Nothing else: a password given as
+ * --key-password env:NAME, or anything a caller exported, stays ours. */
+static int
+passed_on(const char *e)
+{
+	static const char *const names[] = { "PATH=", "LANG=", "LANGUAGE=", "TZ=", "CERTKIT_",
+		"LC_" };
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strncmp(e, names[k], strlen(names[k])) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * sup->env: what services and probes may use in their commands
- * (CK_MACHINE_SSL, CK_CONF_DIR, CK_RUN_DIR, CK_LOG_DIR) after the
- * variables passed on from our environment.  CK_SERVICE and CK_PID are
- * added per child by spawn_cmd.
+ * sup->env: the environment built for every child: what passed_on()
+ * keeps of ours (PATH defaults to the system's), then what services and
+ * probes may use in their commands (CK_MACHINE_SSL, CK_CONF_DIR,
+ * CK_RUN_DIR, CK_LOG_DIR).  CK_SERVICE and CK_PID are added per child by
+ * sup_spawn_cmd, HOME/USER/LOGNAME for a user= service by its launch.
  */
 int
 sup_env_build(struct ck_sup *sup)
@@ -49,14 +69,22 @@ sup_env_build(struct ck_sup *sup)
 	static const enum ck_path_id ids[] = { CK_PATH_MACHINE_SSL, CK_PATH_CONF, CK_PATH_RUN,
 		CK_PATH_LOG };
 	size_t ne = 0, k = 0;
+	int path = 0;
 
 	while (environ[ne] != NULL)
 		ne++;
-	if ((sup->env = calloc(ne + 5, sizeof(char *))) == NULL)
+	if ((sup->env = calloc(ne + 6, sizeof(char *))) == NULL)
 		return ck_errf(CK_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < ne; i++)
-		if (!is_own_var(environ[i]) && (sup->env[k++] = strdup(environ[i])) == NULL)
+	for (size_t i = 0; i < ne; i++) {
+		if (!passed_on(environ[i]) || is_own_var(environ[i]))
+			continue;
+		if ((sup->env[k++] = strdup(environ[i])) == NULL)
 			goto nomem;
+		path |= strncmp(environ[i], "PATH=", 5) == 0;
+	}
+	if (!path && (sup->env[k++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+	    "/usr/bin:/sbin:/bin")) == NULL)
+		goto nomem;
 	for (size_t i = 0; i < 4; i++)
 		if ((sup->env[k++] = ck_asprintf("%.*s%s", (int)strlen(own_vars[i]), own_vars[i],
 		    ck_path(ids[i]))) == NULL)
@@ -118,6 +146,71 @@ sup_plain_command(const char *cmd, char *buf, size_t size, char **argv, int max)
 }
 
 /*
+ * A probe or stop command of a user= service runs as that user, with its
+ * groups, HOME/USER/LOGNAME, in its own session, stdio on /dev/null: the
+ * service account can write its directory, so a command run there as root
+ * would be a way to root.  fork, because posix_spawn cannot change users.
+ * Returns 0 or an errno value.
+ */
+static int
+spawn_as_user(struct ck_sup *sup, const struct ck_service *s, char *const argv[], char **envp,
+    pid_t *pid)
+{
+	struct passwd *pw;
+	char *home = NULL, *user = NULL, *logname = NULL;
+	size_t k = 0;
+	pid_t p;
+	int fd;
+
+	errno = 0;
+	if ((pw = getpwnam(s->user)) == NULL)
+		return errno ? errno : ENOENT;
+	while (envp[k] != NULL)
+		k++;
+	if ((home = ck_asprintf("HOME=%s", pw->pw_dir)) == NULL ||
+	    (user = ck_asprintf("USER=%s", pw->pw_name)) == NULL ||
+	    (logname = ck_asprintf("LOGNAME=%s", pw->pw_name)) == NULL) {
+		free(home);
+		free(user);
+		return ENOMEM;
+	}
+	envp[k] = home;
+	envp[k + 1] = user;
+	envp[k + 2] = logname;
+	envp[k + 3] = NULL;
+	if ((p = fork()) == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		if (setsid() < 0 || (fd = open("/dev/null", O_RDWR)) < 0 || dup2(fd, 0) < 0 ||
+		    dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		if (pw->pw_uid != geteuid() && (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+		    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0))
+			_exit(127);
+		if (chdir(s->dir ? s->dir : ck_path(CK_PATH_RUN)) != 0)
+			_exit(127);
+		for (int f = 3; f < 1024; f++)
+			close(f);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	envp[k] = NULL;
+	free(home);
+	free(user);
+	free(logname);
+	(void)sup;
+	if (p < 0)
+		return errno;
+	*pid = p;
+	return 0;
+}
+
+/*
  * posix_spawn argv (argv[0] a path), with CK_SERVICE (and CK_PID when svcpid > 0)
  * in its environment, signals unblocked and at their defaults, in the
  * service's directory, and nothing of ours open above stderr.
@@ -147,7 +240,7 @@ sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[]
 	*pid = -1;
 	while (sup->env[ne] != NULL)
 		ne++;
-	if ((envp = calloc(ne + 4, sizeof(char *))) == NULL)
+	if ((envp = calloc(ne + 7, sizeof(char *))) == NULL)
 		return ENOMEM;
 	for (size_t i = 0; i < ne; i++)
 		envp[k++] = sup->env[i];
@@ -160,6 +253,10 @@ sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[]
 		if ((pidv = ck_asprintf("CK_PID=%ld", (long)svcpid)) == NULL)
 			goto out;
 		envp[k++] = pidv;
+	}
+	if (s->user != NULL && logfd < 0) {
+		e = spawn_as_user(sup, s, argv, envp, pid);
+		goto out;
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);

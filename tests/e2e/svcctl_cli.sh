@@ -397,6 +397,26 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	has "$_log" "nobody"
 	has "$_log" "$W/wd"
 	expect_rc 0 S --stop asnobody
+	t "user = nobody: its probe and stop command run as nobody, with a clean environment"
+	chmod 1777 "$W/wd"
+	cat >"$W/user.conf" <<EOF
+[registry]
+poll = 20ms
+[service probed]
+start = exec sleep 100000
+stop = id -un >$W/wd/stop.who; env >$W/wd/stop.env; kill \$CK_PID
+probe = cmd:id -un >$W/wd/probe.who; env >$W/wd/probe.env; true
+user = nobody
+directory = $W/wd
+EOF
+	SWAP_PW=hunter2-secret expect_rc 0 "$SVCCTL" -r "$W/user.conf" --start probed
+	eq "$(cat "$W/wd/probe.who")" nobody
+	hasnt "$W/wd/probe.env" hunter2-secret
+	has "$W/wd/probe.env" "USER=nobody"
+	SWAP_PW=hunter2-secret expect_rc 0 "$SVCCTL" -r "$W/user.conf" --stop probed
+	eq "$(cat "$W/wd/stop.who")" nobody
+	hasnt "$W/wd/stop.env" hunter2-secret
+	has "$W/wd/stop.env" "HOME="
 fi
 t "an unknown user is named"
 expect_rc 1 S --start baduser
@@ -496,5 +516,22 @@ t "a FIFO as registry is refused, not waited on (3)"
 mkfifo "$W/fifo.conf"
 expect_rc 3 "$SVCCTL" -r "$W/fifo.conf" --status
 has "$T/err" "not a regular file"
+
+
+t "a service gets an environment built for it, not svcctl's"
+cat >"$W/env.conf" <<EOF
+[service envdump]
+start = env >$W/env.txt; exec sleep 100000
+EOF
+SWAP_PW=hunter2-secret FOO_UNRELATED=x "$SVCCTL" -r "$W/env.conf" --start envdump >/dev/null 2>&1
+hasnt "$W/env.txt" "hunter2-secret"
+hasnt "$W/env.txt" "FOO_UNRELATED"
+has "$W/env.txt" "CK_SERVICE=envdump"
+has "$W/env.txt" "CK_MACHINE_SSL="
+has "$W/env.txt" "CERTKIT_ROOT=$CERTKIT_ROOT"
+has "$W/env.txt" "PATH="
+"$SVCCTL" -r "$W/env.conf" --stop envdump >/dev/null 2>&1
+t "the library never changes the caller's environment"
+eq "$(grep -l -e 'setenv(' -e 'putenv(' "$top_srcdir"/lib/*.c)" ""
 
 finish
