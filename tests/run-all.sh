@@ -18,8 +18,8 @@
 #   5. fuzz: every libFuzzer target, built in the asan tree (`make
 #      fuzz-build`), replays its committed corpus and then fuzzes for
 #      FUZZ_SECONDS (10) seconds, FUZZ_JOBS (2) at once.
-# `sh tests/run-all.sh --long` is the soak, for a quiet machine (about an
-# hour): the kill loops with CK_TRIALS (500) trials in the gcc and asan
+# `sh tests/run-all.sh --long` is the soak, for a quiet machine (it takes
+# much longer): the kill loops with CK_TRIALS (500) trials in the gcc and asan
 # stages, every e2e test but three timing ones under valgrind, and
 # FUZZ_SECONDS (300) seconds per fuzz target.
 # Test fixtures (keys, CAs; tests/lib.sh's cached_fixture) are made once
