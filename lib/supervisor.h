@@ -15,6 +15,12 @@
  * the reverse: a service is stopped once every selected service that
  * depends on it has stopped.  The library never prints; progress goes to
  * a callback and each service's outcome is kept for the caller.
+ *
+ * Files: supervisor.c (this API and the engine), sup_spawn.c (every child
+ * process and the environment built for it), sup_pidfile.c (the built-in
+ * backend: launch, pidfiles, /proc), sup_log.c (service log tails),
+ * systemd.c (the systemd backend), sup_probe.c (readiness probes);
+ * sup_backend.h is their private interface, included by nothing else.
  */
 #ifndef CK_SUPERVISOR_H
 #define CK_SUPERVISOR_H
