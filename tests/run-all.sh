@@ -26,6 +26,8 @@
 # per stage and shared by its tests.  Test logs are printed so the results
 # are visible in CI output, and each stage's wall time is in the summary;
 # the last line is "run-all: N passed, N failed".
+# Between 2 and 3, tests/deb.sh builds, lintians, installs, runs and purges
+# the Debian package (as root on Debian; SKIP_DEB=1 leaves it out).
 # SKIP_GCC=1, SKIP_CLANG=1, SKIP_ASAN=1, SKIP_VALGRIND=1, SKIP_FUZZ=1 leave
 # a stage out (SKIP_ASAN also leaves out fuzz, which is built there).
 set -eu
@@ -132,6 +134,22 @@ if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
 		tally $res "$1" "$2"
 		note "clang release build + hardening.sh: $res ($(( $(date +%s) - start ))s) $(tail -n 1 "$top/build-clang/hardening.out")"
 	fi
+fi
+
+if [ "${SKIP_DEB:-0}" != 1 ]; then
+	echo "=== deb: tests/deb.sh (build the .deb, lintian, dpkg -i, run, dpkg --purge)"
+	start=$(date +%s)
+	if sh "$top/tests/deb.sh" >"$top/build/deb.out" 2>&1; then rc=0; else rc=$?; fi
+	cat "$top/build/deb.out"
+	case $rc in
+	0) res=ok ;;
+	77) res=skipped ;;
+	*) res=FAILED; status=1 ;;
+	esac
+	# its closing line: "deb: N passed, N failed"
+	set -- $(grep '^deb: ' "$top/build/deb.out" | tail -n 1 | tr -cs '0-9' ' ') 0 0
+	[ "$res" = skipped ] || tally $res "$1" "$2"
+	note "deb (tests/deb.sh): $res ($(( $(date +%s) - start ))s) $(grep '^deb: ' "$top/build/deb.out" | tail -n 1)"
 fi
 
 asan_built=0
