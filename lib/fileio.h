@@ -52,7 +52,8 @@ int ck_secret_read(const char *spec, char **out);
  * A directory whose contents root may act on (the store, the VMCA, the
  * swap journal) must be owned by the caller or root and not writable by
  * group or others: otherwise another user may have planted symbolic
- * links in it.  0 if it is (or does not exist yet), else CK_E_ACCESS with
+ * links in it.  0 if it is (or does not exist yet, or is no directory:
+ * the caller's own open reports that), else CK_E_ACCESS with
  * a message naming what (e.g. "certificate store directory") and the fix.
  * Files inside such a directory can then be checked with
  * ck_not_symlink() once, without a race.
