@@ -358,3 +358,35 @@ ck_unlock_file(int fd)
 	if (fd >= 0)
 		close(fd);
 }
+
+int
+ck_dir_check(const char *dir, const char *what)
+{
+	struct stat sb;
+	uid_t euid = geteuid();
+
+	if (stat(dir, &sb) != 0)
+		return errno == ENOENT ? 0 : ck_errf(ck_errno(errno), "%s %s: %s", what, dir,
+		    strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return 0;	/* nothing inside to trust: the caller's open says what it is */
+	if (sb.st_uid != euid && sb.st_uid != 0)
+		return ck_errf(CK_E_ACCESS, "refusing the %s %s: it belongs to uid %u, not to you "
+		    "(uid %u) or root; chown it to root or to the user that runs this", what, dir,
+		    (unsigned int)sb.st_uid, (unsigned int)euid);
+	if (sb.st_mode & 022)
+		return ck_errf(CK_E_ACCESS, "refusing the %s %s: it is writable by group or others "
+		    "(mode %04o), so someone else may have put links or files in it; check what "
+		    "it holds, then chmod go-w %s", what, dir, (unsigned int)(sb.st_mode & 07777), dir);
+	return 0;
+}
+
+int
+ck_not_symlink(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return ck_errf(CK_E_SYMLINK, "%s is a symbolic link; refusing to follow it", path);
+	return 0;
+}

@@ -49,6 +49,20 @@ int ck_file_remove(const char *path);
  */
 int ck_secret_read(const char *spec, char **out);
 /*
+ * A directory whose contents root may act on (the store, the VMCA, the
+ * swap journal) must be owned by the caller or root and not writable by
+ * group or others: otherwise another user may have planted symbolic
+ * links in it.  0 if it is (or does not exist yet, or is no directory:
+ * the caller's own open reports that), else CK_E_ACCESS with
+ * a message naming what (e.g. "certificate store directory") and the fix.
+ * Files inside such a directory can then be checked with
+ * ck_not_symlink() once, without a race.
+ */
+int ck_dir_check(const char *dir, const char *what);
+/* CK_E_SYMLINK if path is a symbolic link, else 0 (also if missing). */
+int ck_not_symlink(const char *path);
+
+/*
  * Open (creating it 0600, never through a symlink) the lock file path and
  * take an exclusive flock on it: waiting, or with nonblock CK_E_BUSY when
  * another process holds it.  The lock lasts until ck_unlock_file(*fdp)

@@ -29,10 +29,28 @@ static const char *const staged_names[] = {
 	"new.pem", "new.key", "old.pem", "old.key", "root.pem", RESERVE_NAME,
 };
 
+/* The journal directory, made if missing, and trusted (ck_dir_check). */
 static int
 jdir(void)
 {
+	int r;
+
+	if ((r = ck_dir_check(ck_path(CK_PATH_JOURNAL), "journal directory")) != 0)
+		return r;
 	return ck_mkdir_p(ck_path(CK_PATH_JOURNAL), 0700);
+}
+
+/* Read a file of the journal directory: the directory trusted, the file
+ * no symbolic link. */
+static int
+jread(const char *path, size_t max, char **buf, size_t *len, int secret)
+{
+	int r;
+
+	if ((r = ck_dir_check(ck_path(CK_PATH_JOURNAL), "journal directory")) != 0 ||
+	    (r = ck_not_symlink(path)) != 0)
+		return r;
+	return ck_file_read(path, max, buf, len, secret);
 }
 
 int
@@ -168,7 +186,7 @@ ck_journal_read(struct ck_journal **out)
 	*out = NULL;
 	if (path == NULL)
 		return ck_errf(CK_E_NOMEM, "out of memory");
-	if ((r = ck_file_read(path, JOURNAL_MAX, &buf, &len, 0)) != 0) {
+	if ((r = jread(path, JOURNAL_MAX, &buf, &len, 0)) != 0) {
 		if (r == CK_E_NOENT)
 			ck_errf(r, "no swap journal at %s", path);
 		goto out;
@@ -245,7 +263,7 @@ ck_journal_staged(const char *name, char **data, size_t *len, int secret)
 
 	if ((p = ck_path_join(CK_PATH_JOURNAL, name)) == NULL)
 		return ck_errf(CK_E_NOMEM, "out of memory");
-	r = ck_file_read(p, 16 * 1024 * 1024, data, len, secret);
+	r = jread(p, 16 * 1024 * 1024, data, len, secret);
 	if (r != 0)
 		r = ck_errf(r, "staged file %s: %s", p, ck_strerror(r));
 	free(p);

@@ -478,6 +478,12 @@ tighten_modes(const char *dir, int *fixed)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		mode_t want = i == 0 ? 0700 : 0600;
 		snprintf(path, sizeof(path), "%s%s", dir, names[i]);
+		/* LMDB follows links and chmod would too: a database file must
+		 * be a file (the directory was checked: nobody else can plant one) */
+		if (i > 0 && lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+			return ck_errf(S_ISLNK(sb.st_mode) ? CK_E_SYMLINK : CK_E_INVAL, "%s is %s, not "
+			    "a file; refusing to open the store", path, S_ISLNK(sb.st_mode) ?
+			    "a symbolic link" : "something else");
 		if (stat(path, &sb) != 0 || (sb.st_mode & 077) == 0)
 			continue;
 		if ((euid != 0 && sb.st_uid != euid) || chmod(path, want) != 0)
@@ -517,6 +523,9 @@ ck_store_open(const char *dir, int flags, struct ck_store **out)
 			return ck_errf(CK_E_INVAL, "CERTKIT_VECS_MAPSIZE=%s is not a size in bytes", ms);
 		mapsize = (size_t)v;
 	}
+	/* before anything inside is touched */
+	if ((r = ck_dir_check(dir, "certificate store directory")) != 0)
+		return r;
 	if (flags & CK_STORE_RDONLY) {
 		snprintf(path, sizeof(path), "%s/data.mdb", dir);
 		if (stat(path, &sb) != 0)

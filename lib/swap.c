@@ -20,8 +20,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 
 #include "ca.h"
 #include "err.h"
@@ -40,14 +38,6 @@
 #include "util.h"
 
 #define VERIFY_TIMEOUT_MS 5000
-/* Free space a swap wants beyond its own files, on each file system it
- * writes: journal rewrites, LMDB's copy-on-write pages and the services'
- * logs while they restart. */
-#define SPACE_SLACK (1024 * 1024)
-/* Kept aside by the plan phase for a rollback on a disk that filled up
- * meanwhile: journal rewrites and the pidfiles of the restarted services. */
-#define SPACE_RESERVE (256 * 1024)
-#define PAGE_ROUND(n) (((uint64_t)(n) + 4095) / 4096 * 4096)
 
 /* What the phases work on, from a fresh swap or from a journal. */
 struct run {
@@ -488,88 +478,6 @@ take_lock(int *fdp)
 	return r;
 }
 
-/* One file system a swap writes to, and what it needs there. */
-struct fsneed {
-	dev_t dev;
-	uint64_t need;
-	const char *dir;	/* the first of the swap's directories on it */
-	char at[4096];		/* dir, or its nearest existing parent */
-};
-
-/* Add need bytes for dir (or, if it does not exist yet, its nearest
- * existing parent) to the table. */
-static int
-add_need(struct fsneed *fs, size_t *n, const char *dir, uint64_t need)
-{
-	char path[4096];
-	struct stat sb;
-	char *slash;
-
-	snprintf(path, sizeof(path), "%s", dir);
-	while (stat(path, &sb) != 0) {
-		if ((slash = strrchr(path, '/')) == NULL || slash == path)
-			return ck_errf(ck_errno(errno), "stat %s: %s", dir, strerror(errno));
-		*slash = '\0';
-	}
-	for (size_t i = 0; i < *n; i++)
-		if (fs[i].dev == sb.st_dev) {
-			fs[i].need += need;
-			return 0;
-		}
-	fs[*n].dev = sb.st_dev;
-	fs[*n].need = need + SPACE_SLACK;
-	fs[*n].dir = dir;
-	snprintf(fs[*n].at, sizeof(fs[*n].at), "%s", path);
-	(*n)++;
-	return 0;
-}
-
-/*
- * Before anything is written or stopped: each file system the swap
- * writes to has room for what it writes there (the staged entries and
- * the journal; the new entry and the backup in the store, as LMDB's
- * copy-on-write pages; the published files) plus SPACE_SLACK.  A swap
- * that runs out of space halfway stops services it then has to restart
- * without a journal; refusing here changes nothing.  CK_E_NOSPC.
- */
-static int
-check_space(const struct ck_swap *sw)
-{
-	struct fsneed fs[3];
-	size_t n = 0;
-	uint64_t staged, entry;
-	struct statvfs v;
-	int r;
-
-	staged = PAGE_ROUND(sw->new->cert_len) + PAGE_ROUND(sw->new->key_len) +
-	    PAGE_ROUND(sw->old->cert_len) + PAGE_ROUND(sw->old->key_len) +
-	    PAGE_ROUND(sw->root_len) + 2 * PAGE_ROUND(4096) + SPACE_RESERVE;
-	entry = PAGE_ROUND(sw->new->cert_len + sw->new->key_len + CK_ALIAS_MAX) +
-	    PAGE_ROUND(sw->old->cert_len + sw->old->key_len + CK_ALIAS_MAX) + PAGE_ROUND(sw->root_len);
-	if ((r = add_need(fs, &n, ck_path(CK_PATH_JOURNAL), staged)) != 0 ||
-	    (r = add_need(fs, &n, ck_path(CK_PATH_VECS), 4 * entry)) != 0)
-		return r;
-	if (ck_swap_is_machine_cert(sw->store, sw->alias) &&
-	    (r = add_need(fs, &n, ck_path(CK_PATH_MACHINE_SSL),
-	    2 * (PAGE_ROUND(sw->new->cert_len) + PAGE_ROUND(sw->new->key_len)))) != 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t avail;
-
-		if (statvfs(fs[i].at, &v) != 0)
-			continue;	/* cannot tell: the phases will say */
-		avail = (uint64_t)(geteuid() == 0 ? v.f_bfree : v.f_bavail) * v.f_frsize;
-		if (avail < fs[i].need)
-			return ck_errf(CK_E_NOSPC, "not enough free space for the swap on the file "
-			    "system of %s: %llu KiB free, it needs about %llu KiB (journal, staged "
-			    "entries, store, published files and %d KiB to spare); free some space "
-			    "and run the swap again; nothing was changed and no service was stopped",
-			    fs[i].dir, (unsigned long long)(avail / 1024),
-			    (unsigned long long)(fs[i].need / 1024), SPACE_SLACK / 1024);
-	}
-	return 0;
-}
-
 /*
  * The entry ck_swap_prepare validated against must still be the current
  * one once the lock is held: prepare reads it without the lock, and a
@@ -627,7 +535,7 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 			    pending->phase);
 		goto out;
 	}
-	if ((r = entry_unchanged(sw)) != 0 || (r = check_space(sw)) != 0)
+	if ((r = entry_unchanged(sw)) != 0 || (r = ck_swap_check_space(sw)) != 0)
 		goto out;
 	j.op = (char *)"replace";
 	j.phase = strdup("plan");
@@ -656,7 +564,7 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 		goto out;
 	if (sw->root_pem != NULL && (r = ck_journal_stage("root.pem", sw->root_pem, sw->root_len, 0)) != 0)
 		goto out;
-	if ((r = ck_journal_reserve(SPACE_RESERVE)) != 0)
+	if ((r = ck_journal_reserve(CK_SWAP_RESERVE)) != 0)
 		goto out;
 	rn.j = &j;
 	rn.old = sw->old;

@@ -15,10 +15,14 @@
  *   start    start every automatic service
  *   verify   every service ready, every tls_endpoint serves the new cert
  *
- * The journal (lib/journal.h) is rewritten atomically and fsynced before
- * each phase starts.  On failure the
- * previous entry is restored the same way (rollback phases), services are
- * restarted and the old certificate is verified.  A run killed at any
+ * Before anything is written or stopped, the free space the journal, the
+ * staging and the store need is checked (CK_E_NOSPC).  The journal
+ * (lib/journal.h) is rewritten atomically and fsynced before each phase
+ * starts.  On failure the previous entry is restored the same way
+ * (rollback phases), services are restarted and the old certificate is
+ * verified; the rollback is best effort: a phase whose journal cannot be
+ * written, or that fails, does not stop the phases after it, so the
+ * services are restarted with the old certificate whatever happened.  A run killed at any
  * point leaves the journal: ck_swap_resume() finishes the swap,
  * ck_swap_rollback() restores the old certificate.  The store always has
  * one of the two certificates, as the replace is atomic.

@@ -14,6 +14,10 @@
 #include "swap.h"
 
 #define CK_SWAP_HEX_MAX (2 * EVP_MAX_MD_SIZE + 1)
+/* Kept aside by the plan phase (ck_journal_reserve) for a rollback on a
+ * disk that filled up meanwhile: journal rewrites and the pidfiles of the
+ * restarted services. */
+#define CK_SWAP_RESERVE (256 * 1024)
 
 /* A prepared swap: the validated new entry and the one it replaces. */
 struct ck_swap {
@@ -43,5 +47,12 @@ int ck_swap_is_machine_cert(const char *store, const char *alias);
 int ck_swap_publish_phrase(int ssl, int roots, char *buf, size_t sz);
 /* " a b c": the core services in start order, or " (none)"; how many. */
 size_t ck_swap_core_names(const struct ck_registry *reg, char *buf, size_t sz);
+/*
+ * Before anything is written or stopped: each file system the swap writes
+ * to has room for it (the journal, staged entries and CK_SWAP_RESERVE; the
+ * store's copy-on-write pages; the published files) and 1 MiB to spare.
+ * CK_E_NOSPC with a message saying nothing was changed.
+ */
+int ck_swap_check_space(const struct ck_swap *sw);
 
 #endif

@@ -344,4 +344,19 @@ if command -v flock >/dev/null 2>&1 && [ -n "$RUN_DIR" ]; then
 fi
 eq "$(stored)" "$(fp "$W/m1.crt")"
 
+# --- issue 11 item 6: an untrusted journal directory is refused -------------
+JDIR=$(find "$CERTKIT_ROOT" -type d -name journal | head -1)
+[ -n "$JDIR" ] || JDIR=$CERTKIT_ROOT/journal-missing
+mkdir -p "$JDIR"
+chmod 777 "$JDIR"
+t "a journal directory writable by others: the swap is refused, nothing stopped"
+run S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
+if [ "$rc" != 0 ] && [ "$rc" != 10 ] && [ "$rc" != 11 ]; then ok; else fail "exit $rc"; fi
+has "$T/err" "writable by group or others"
+t "--rollback refuses to read a journal from it"
+run S --rollback
+if [ "$rc" != 0 ]; then ok; else fail "exit 0"; fi
+has "$T/err" "writable by group or others"
+chmod 700 "$JDIR"
+
 finish

@@ -288,20 +288,27 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u
 	AS_NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups env CERTKIT_ROOT=$T/nb $top_builddir/vecs/vecs"
 	chmod 755 "$T"; mkdir "$T/nb"; chown nobody "$T/nb"
 	t "nobody creates a store in its sandbox"; expect_rc 0 $AS_NOBODY store create --name MINE
-	t "root adds one"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store create --name ROOTS_OWN
-	t "and lets nobody write"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store permission --name ROOTS_OWN --user nobody --grant write
+	# root refuses a database directory it does not own (issue 11 item 6):
+	# root's own steps below hand the directory to root for their duration
+	NBDB=$(find "$T/nb" -name data.mdb -printf '%h\n')
+	t "root refuses nobody's database directory"
+	expect_rc 5 env CERTKIT_ROOT="$T/nb" "$VECS" store list
+	has "$T/err" "belongs to uid $(id -u nobody)"
+	ROOT_NB() { chown root "$NBDB"; env CERTKIT_ROOT="$T/nb" "$VECS" "$@"; _r=$?; chown nobody "$NBDB"; return $_r; }
+	t "root adds one"; expect_rc 0 ROOT_NB store create --name ROOTS_OWN
+	t "and lets nobody write"; expect_rc 0 ROOT_NB store permission --name ROOTS_OWN --user nobody --grant write
 	t "a writer may not delete it"; expect_rc 5 $AS_NOBODY store delete --name ROOTS_OWN -y
 	t "says who may"; has "$T/err" "may only be deleted by its owner or root"
 	t "E5"; elast 5
-	t "still there"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; has "$T/out" ROOTS_OWN
+	t "still there"; run ROOT_NB store list; has "$T/out" ROOTS_OWN
 	t "the owner may, after Y"; run_in Y $AS_NOBODY store delete --name MINE
 	eq "$rc" 0
 	t "confirmed"; has "$T/out" "Successfully deleted store [MINE]"
-	t "gone"; run env CERTKIT_ROOT="$T/nb" "$VECS" store list; hasnt "$T/out" MINE
+	t "gone"; run ROOT_NB store list; hasnt "$T/out" MINE
 	# entry list --expiring: READ per store; denied stores are skipped
-	t "a store nobody may not read"; expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" entry create --store ROOTS_OWN --alias readable --cert "$T/leaf.pem"
-	expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" store create --name HIDDEN
-	expect_rc 0 env CERTKIT_ROOT="$T/nb" "$VECS" entry create --store HIDDEN --alias secret --cert "$T/leaf.pem"
+	t "a store nobody may not read"; expect_rc 0 ROOT_NB entry create --store ROOTS_OWN --alias readable --cert "$T/leaf.pem"
+	expect_rc 0 ROOT_NB store create --name HIDDEN
+	expect_rc 0 ROOT_NB entry create --store HIDDEN --alias secret --cert "$T/leaf.pem"
 	t "all stores as nobody"; expect_rc 0 $AS_NOBODY entry list --all-stores --expiring 500
 	t "lists what nobody may read"; has "$T/out" "$(printf 'ROOTS_OWN\treadable')"
 	t "not the rest"; hasnt "$T/out" HIDDEN
@@ -362,5 +369,31 @@ has "$T/out" "$(sed -n 2p "$T/ec.pem")"
 rm -f "$SSLD/machine-ssl.key"
 t "once the link is gone force-refresh succeeds"
 CERTKIT_MACHINE_SSL_DIR=$SSLD expect_rc 0 "$VECS" force-refresh
+
+# --- issue 11 item 6: an untrusted store directory is refused, untouched -------
+DB=$(vecs_dbdir)
+chmod 777 "$DB"
+t "a store directory writable by others is refused (5), its modes left alone"
+expect_rc 5 "$VECS" store list
+has "$T/err" "writable by group or others"
+mode "$DB" 777
+chmod 700 "$DB"
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$DB"
+	t "a store directory owned by another user is refused by root (5)"
+	expect_rc 5 "$VECS" store list
+	has "$T/err" "belongs to uid $(id -u nobody)"
+	chown root "$DB"
+fi
+mv "$DB/lock.mdb" "$T/lock.mdb.real"
+ln -s "$T/lock.mdb.real" "$DB/lock.mdb"
+t "a symbolic link for lock.mdb is refused, not followed"
+run "$VECS" store list
+if [ "$rc" != 0 ]; then ok; else fail "exit 0"; fi
+has "$T/err" "symbolic link"
+rm -f "$DB/lock.mdb"
+mv "$T/lock.mdb.real" "$DB/lock.mdb"
+t "the store opens again once fixed"
+expect_rc 0 "$VECS" store list
 
 finish
