@@ -76,8 +76,10 @@ ck_ca_open(const char *dir, struct ck_ca **out)
 		free(ca);
 		return CK_E_NOMEM;
 	}
-	/* finish an install a crash interrupted: the pair must match */
-	if ((r = ca_install_recover(ca)) != 0 || (r = ca_reload(ca)) != 0) {
+	/* nothing inside a directory others could plant links in is touched;
+	 * then finish an install a crash interrupted: the pair must match */
+	if ((r = ck_dir_check(ca->dir, "VMCA directory")) != 0 ||
+	    (r = ca_install_recover(ca)) != 0 || (r = ca_reload(ca)) != 0) {
 		ck_ca_close(ca);
 		return r;
 	}

@@ -33,9 +33,9 @@ add_revoked(X509_CRL *crl, const MDB_val *key, const MDB_val *val)
 	if ((rev = X509_REVOKED_new()) == NULL ||
 	    (bn = BN_bin2bn(key->mv_data, (int)key->mv_size, NULL)) == NULL ||
 	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
-	    (t = ASN1_TIME_set(NULL, (time_t)ca_get_be(v, 8))) == NULL ||
+	    (t = ASN1_TIME_set(NULL, (time_t)ck_get_be(v, 8))) == NULL ||
 	    (reason = ASN1_ENUMERATED_new()) == NULL ||
-	    !ASN1_ENUMERATED_set(reason, (long)ca_get_be(v + 8, 4)) ||
+	    !ASN1_ENUMERATED_set(reason, (long)ck_get_be(v + 8, 4)) ||
 	    !X509_REVOKED_set_serialNumber(rev, sn) ||
 	    !X509_REVOKED_set_revocationDate(rev, t) ||
 	    !X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, reason, 0, 0))
@@ -147,7 +147,7 @@ get_number(struct ck_ca *ca, MDB_txn *txn, uint64_t *n)
 	*n = 0;
 	rc = mdb_get(txn, ca->props, &key, &val);
 	if (rc == 0 && val.mv_size == 8)
-		*n = ca_get_be(val.mv_data, 8);
+		*n = ck_get_be(val.mv_data, 8);
 	else if (rc != MDB_NOTFOUND && rc != 0)
 		return ca_dberr(ca, "mdb_get(crlnumber)", rc);
 	return 0;
@@ -160,7 +160,7 @@ put_number(struct ck_ca *ca, MDB_txn *txn, uint64_t n)
 	MDB_val key = { strlen(CRLNUM_KEY), (void *)CRLNUM_KEY }, val = { sizeof(nb), nb };
 	int rc;
 
-	ca_put_be(nb, n, 8);
+	ck_put_be(nb, n, 8);
 	if ((rc = mdb_put(txn, ca->props, &key, &val, 0)) != 0)
 		return ca_dberr(ca, "mdb_put(crlnumber)", rc);
 	return 0;

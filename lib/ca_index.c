@@ -117,23 +117,6 @@ serial_key(const ASN1_INTEGER *sn, unsigned char *buf, size_t *len)
 	return 0;
 }
 
-void
-ca_put_be(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)(v & 0xff);
-}
-
-uint64_t
-ca_get_be(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 /*
  * One write transaction adding key -> der to certs.  A serial already
  * indexed with the same DER is left alone (0, *added = 0); with another
@@ -472,8 +455,8 @@ ck_ca_revoke(struct ck_ca *ca, X509 *x, int reason)
 	}
 	if ((r = serial_key(X509_get0_serialNumber(x), k, &klen)) != 0)
 		goto txn_abort;
-	ca_put_be(v, (uint64_t)ck_now(), 8);
-	ca_put_be(v + 8, (uint64_t)reason, 4);
+	ck_put_be(v, (uint64_t)ck_now(), 8);
+	ck_put_be(v + 8, (uint64_t)reason, 4);
 	key.mv_data = k;
 	key.mv_size = klen;
 	val.mv_data = v;

@@ -33,7 +33,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "ca_priv.h"
@@ -83,13 +82,7 @@ ca_lock(struct ck_ca *ca, const char *name, int *fd)
 		return r;
 	if ((path = ca_join(ca, name)) == NULL)
 		return CK_E_NOMEM;
-	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-	    flock(*fd, LOCK_EX) != 0) {
-		r = ck_errf(ck_errno(errno), "%s: %s", path, strerror(errno));
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-	}
+	r = ck_lock_file(path, 0, fd);
 	free(path);
 	return r;
 }

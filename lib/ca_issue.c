@@ -316,29 +316,6 @@ set_pubkey(X509 *x, EVP_PKEY *pub)
 	return ok;
 }
 
-/* root.cer minus its final self-signed root. */
-static int
-send_chain(struct ck_ca *ca, STACK_OF(X509) **out)
-{
-	STACK_OF(X509) *sk;
-	int n = sk_X509_num(ca->chain);
-	X509 *last = sk_X509_value(ca->chain, n - 1);
-
-	if (X509_NAME_cmp(X509_get_subject_name(last), X509_get_issuer_name(last)) == 0)
-		n--;
-	if ((sk = sk_X509_new_null()) == NULL)
-		return CK_E_NOMEM;
-	for (int i = 0; i < n; i++) {
-		X509 *x = sk_X509_value(ca->chain, i);
-		if (!X509_up_ref(x) || !sk_X509_push(sk, x)) {
-			sk_X509_pop_free(sk, X509_free);
-			return CK_E_NOMEM;
-		}
-	}
-	*out = sk;
-	return 0;
-}
-
 /*
  * Keep the DER of x, just signed with this handle's key, so recording it
  * need not verify its signature again (see ca_issued_here).
@@ -546,7 +523,7 @@ sign_request(struct ck_ca *ca, const struct request *rq, const struct ck_sign_op
 		    "subject alternative name");
 	if ((r = issue(ca, rq, o->days, CK_CA_MAX_DAYS, o->flags, o->aia_url, &x)) != 0)
 		return r;
-	if (chain != NULL && (r = send_chain(ca, chain)) != 0) {
+	if (chain != NULL && (r = ck_chain_to_send(ca->chain, chain)) != 0) {
 		X509_free(x);
 		return r;
 	}
@@ -685,7 +662,7 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int f
 	rq.exts = exts;
 	r = issue(ca, &rq, days, CK_CA_RENEW_MAX_DAYS, ISSUE_NO_POLICY | (flags & CK_SIGN_NO_RECORD),
 	    NULL, out);
-	if (r == 0 && chain != NULL && (r = send_chain(ca, chain)) != 0) {
+	if (r == 0 && chain != NULL && (r = ck_chain_to_send(ca->chain, chain)) != 0) {
 		X509_free(*out);
 		*out = NULL;
 	}

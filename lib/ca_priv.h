@@ -89,7 +89,5 @@ int ca_begin_read(struct ck_ca *ca, MDB_txn **txn);
 /* *found = 1 if x's serial is indexed with x's DER; *revoked = 1 if that
  * serial is revoked.  In its own read-only transaction; no index, no x. */
 int ca_lookup_ro(struct ck_ca *ca, X509 *x, int *found, int *revoked);
-void ca_put_be(unsigned char *p, uint64_t v, int n);
-uint64_t ca_get_be(const unsigned char *p, int n);
 
 #endif

@@ -87,7 +87,6 @@ struct ck_sup {
 };
 
 /* supervisor.c */
-long sup_now_ms(void);
 void sup_sleep_ms(long ms);
 void sup_set_msg(struct ck_sup *sup, size_t i, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -157,10 +157,10 @@ sup_probe(struct ck_sup *sup, size_t i, int sync)
 			return 0;	/* out of memory: not ready yet */
 		if (rt->probe_pid == 0) {
 			/* one probe per poll interval, each started as soon as allowed */
-			if (!sync && rt->probe_t0 != 0 && sup_now_ms() - rt->probe_t0 < sup->reg->poll_ms)
+			if (!sync && rt->probe_t0 != 0 && ck_now_ms() - rt->probe_t0 < sup->reg->poll_ms)
 				return 0;
 			rt->probe_pid = sup_spawn_sh(sup, s, s->probe_arg, 0);
-			rt->probe_t0 = sup_now_ms();
+			rt->probe_t0 = ck_now_ms();
 			if (rt->probe_pid < 0) {
 				rt->probe_pid = 0;
 				return 0;
@@ -171,14 +171,14 @@ sup_probe(struct ck_sup *sup, size_t i, int sync)
 			if (w < 0 && errno == EINTR)
 				continue;
 			/* a synchronous probe (--status) waits, but not forever */
-			if (w == 0 && sync && sup_now_ms() - rt->probe_t0 <= SUP_PROBE_TIMEOUT_MS) {
+			if (w == 0 && sync && ck_now_ms() - rt->probe_t0 <= SUP_PROBE_TIMEOUT_MS) {
 				sup_sleep_ms(5);
 				continue;
 			}
 			break;
 		}
 		if (w == 0) {
-			if (sup_now_ms() - rt->probe_t0 > (sync ? SUP_PROBE_TIMEOUT_MS : SUP_CMD_PROBE_MAX_MS)) {
+			if (ck_now_ms() - rt->probe_t0 > (sync ? SUP_PROBE_TIMEOUT_MS : SUP_CMD_PROBE_MAX_MS)) {
 				kill(-rt->probe_pid, SIGKILL);
 				waitpid(rt->probe_pid, &st, 0);
 				rt->probe_pid = 0;

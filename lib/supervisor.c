@@ -31,15 +31,6 @@
 #define KILL_GRACE_MS 3000	/* after SIGKILL, how long to wait for the exit */
 #define TAIL_LINES 10
 
-long
-sup_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 sup_sleep_ms(long ms)
 {
@@ -81,7 +72,7 @@ wait_tick(struct ck_sup *sup, long ms)
 	while (read(sup->sigfd, &buf, sizeof(buf)) > 0)
 		;
 	if (n > 1 && (pf[1].revents & POLLIN)) {
-		long now = sup_now_ms();
+		long now = ck_now_ms();
 		while (read(sup->infd, &buf, sizeof(buf)) > 0)
 			;
 		/* a directory that never stops changing must not spin the loop */
@@ -269,7 +260,7 @@ start_watch(struct ck_sup *sup, size_t i, struct progress *pg)
 	struct svcrt *rt = &sup->rt[i];
 	const struct ck_service *s = &sup->reg->svc[i];
 	enum sup_st before = rt->st;
-	long now = sup_now_ms();
+	long now = ck_now_ms();
 	char why[256];
 	int r, active = 0;
 
@@ -390,7 +381,7 @@ ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore)
 			if (sup->rt[i].st == S_STARTING || sup->rt[i].st == S_SETTLING)
 				active += (size_t)start_watch(sup, i, &pg);
 		}
-		now = sup_now_ms();
+		now = ck_now_ms();
 		for (size_t k = 0; k < n; k++) {
 			size_t i = (size_t)reg->order[k];
 			if (sup->rt[i].st == S_WAIT)
@@ -527,7 +518,7 @@ ck_sup_stop(struct ck_sup *sup, const unsigned char *want, int ignore)
 		if (want[i])
 			sup->rt[i].st = S_WAIT;
 	for (;;) {
-		long now = sup_now_ms();
+		long now = ck_now_ms();
 		active = 0;
 		for (size_t k = n; k-- > 0;) {
 			size_t i = (size_t)reg->order[k];

@@ -52,34 +52,6 @@ struct run {
 	int journal_lost;	/* a rollback phase went on without its journal */
 };
 
-static void
-test_kill(const char *phase)
-{
-	const char *k = ck_test_getenv("CERTKIT_TEST_KILL_AT");
-
-	if (k != NULL && strcmp(k, phase) == 0)
-		raise(SIGKILL);
-}
-
-/*
- * Test-hooks build only (lib/testhook.h): with CERTKIT_TEST_PAUSE_AT=POINT and CERTKIT_TEST_PAUSE_FILE
- * set, create the file at POINT and wait (up to 5 minutes) until the test
- * removes it, so a test can act at that exact point without timing.
- */
-static void
-test_pause(const char *point)
-{
-	const char *k = ck_test_getenv("CERTKIT_TEST_PAUSE_AT"),
-	    *f = ck_test_getenv("CERTKIT_TEST_PAUSE_FILE");
-	struct timespec ts = { 0, 50 * 1000000L };
-
-	if (k == NULL || f == NULL || strcmp(k, point) != 0 ||
-	    ck_file_write(f, point, strlen(point), 0600, CK_WRITE_NOSYNC) != 0)
-		return;
-	for (int n = 0; n < 6000 && access(f, F_OK) == 0; n++)
-		nanosleep(&ts, NULL);
-}
-
 /* --- the phases ------------------------------------------------------------ */
 
 static int
@@ -122,7 +94,7 @@ set_phase(struct run *rn, const char *phase, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	ck_swap_note(rn->notify, rn->u, CK_NOTE_PHASE, "%s", buf);
-	test_kill(phase);
+	ck_test_kill(phase);
 	return 0;
 }
 
@@ -525,7 +497,7 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 	*rolled_back = 0;
 	memset(&j, 0, sizeof(j));
 	memset(&rn, 0, sizeof(rn));
-	test_pause("lock");
+	ck_test_pause("lock");
 	if ((r = take_lock(&lock)) != 0)
 		return r;
 	if ((r = ck_journal_read(&pending)) != CK_E_NOENT) {

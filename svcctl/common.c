@@ -10,6 +10,7 @@
 #include "log.h"
 #include "paths.h"
 #include "svcctl.h"
+#include "util.h"
 
 int
 svcctl_load_registry(struct svcctl_opts *o, struct ck_registry **reg)
@@ -64,24 +65,15 @@ svcctl_select(struct svcctl_opts *o, struct ck_registry *reg, unsigned char *wan
 	return 0;
 }
 
+/* s as a JSON string on f: the one escaper, ck_json_quote (valid UTF-8
+ * always, every other byte escaped). */
 void
 svcctl_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	char *q = ck_json_quote(s, strlen(s));
+
+	fputs(q != NULL ? q : "\"\"", f);
+	free(q);
 }
 
 struct progress_ctx {

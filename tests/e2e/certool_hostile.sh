@@ -83,4 +83,14 @@ has "$T/text" "DNS:host7.example.com"
 has "$T/text" "TLS Web Server Authentication, TLS Web Client Authentication"
 has "$T/text" "Digital Signature, Key Encipherment"
 
+
+t "issue 11 item 6: a VMCA directory others can write is refused before anything in it is read"
+chmod 0777 "$VMCA_DATA_DIR"
+run "$CERTOOL" --getrootca
+if [ "$rc" != 0 ]; then ok; else fail "exit 0 on a 0777 VMCA directory"; fi
+has "$T/err" "writable by group or others"
+hasnt "$T/out" "BEGIN CERTIFICATE"
+chmod 0700 "$VMCA_DATA_DIR"
+succeeds "$CERTOOL" --getrootca
+
 finish
