@@ -47,15 +47,10 @@ else
 	echo "# faketime not installed (tests/deps.sh installs it): the later-date checks skipped"
 fi
 
-t "the packaging helper writes the renewal units"
-sh "$top_srcdir/share/debian/certkit-renew-units.sh" "$W/units" 21 /usr/sbin >"$T/out" 2>"$T/err"
-eq "$?" 0
-eq "$(sed -n 's/^ExecStart=//p' "$W/units/certkit-renew.service")" \
-    "/usr/sbin/svcctl --replace-cert --renew --if-expires-within 21"
-has "$W/units/certkit-renew.timer" "Persistent=true"
-has "$W/units/certkit-renew.timer" "RandomizedDelaySec="
-t "the helper refuses a DAYS that is not a number"
-sh "$top_srcdir/share/debian/certkit-renew-units.sh" "$W/u2" 3x >/dev/null 2>&1
-eq "$?" 2
+t "the shipped renewal unit runs exactly this command, from a timer that catches up"
+eq "$(sed -n 's/^ExecStart=//p' "$top_srcdir/share/systemd/certkit-renew.service.in")" \
+    '@sbindir@/svcctl --replace-cert --renew --if-expires-within ${RENEW_DAYS}'
+has "$top_srcdir/share/systemd/certkit-renew.timer" "Persistent=true"
+has "$top_srcdir/share/systemd/certkit-renew.timer" "RandomizedDelaySec="
 
 finish
