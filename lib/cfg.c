@@ -103,6 +103,24 @@ nomem:
 	return CK_E_NOMEM;
 }
 
+/*
+ * An unknown key as an error message may show it: every certool.cfg key is
+ * a short word of letters, so a typo of one is shown and anything else (a
+ * password file given as --config by mistake) is not (issue 11 item 18).
+ */
+static const char *
+shown_key(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n == 0 || n > 16)
+		return "...";
+	for (size_t i = 0; i < n; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z')))
+			return "...";
+	return key;
+}
+
 struct loadctx {
 	struct ck_cfg *c;
 	const char *path;
@@ -115,11 +133,11 @@ on_key(void *user, const char *section, const char *key, const char *value, int 
 	int k;
 
 	if (section[0] != '\0')
-		return ck_errf(CK_E_CONFIG, "%s:%d: unrecognised option '%s.%s' "
-		    "(certool.cfg has no sections)", l->path, lineno, section, key);
+		return ck_errf(CK_E_CONFIG, "%s:%d: unrecognised option in a section "
+		    "(certool.cfg has no sections)", l->path, lineno);
 	if ((k = ck_cfg_key_lookup(key)) < 0)
 		return ck_errf(CK_E_CONFIG, "%s:%d: unrecognised option '%s' (keys are "
-		    "case-sensitive; see certool.cfg(5))", l->path, lineno, key);
+		    "case-sensitive; see certool.cfg(5))", l->path, lineno, shown_key(key));
 	if (l->c->line[k] != 0)
 		return ck_errf(CK_E_CONFIG, "%s:%d: option '%s' cannot be specified more "
 		    "than once (first on line %d)", l->path, lineno, key, l->c->line[k]);

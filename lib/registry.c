@@ -154,8 +154,10 @@ prescan(struct pctx *c, const char *buf, size_t len)
 					return ck_errf(CK_E_NOMEM, "registry: out of memory");
 				c->reg->n++;
 			} else {
-				return ck_errf(CK_E_CONFIG, "%s:%d: unknown section '[%s]' (expected "
-				    "[registry] or [service NAME])", c->name, lineno, sec);
+				/* the header is not echoed: a file given as -r by
+				 * mistake (a password file) must not reach the terminal */
+				return ck_errf(CK_E_CONFIG, "%s:%d: unknown section (expected "
+				    "[registry] or [service NAME])", c->name, lineno);
 			}
 		}
 		p = eol + 1;
@@ -402,11 +404,13 @@ handler(void *user, const char *section, const char *key, const char *value, int
 	const char *nm;
 
 	if (*section == '\0')
-		return ck_errf(CK_E_CONFIG, "%s:%d: key '%s' outside any section", c->name, lineno, key);
+		return ck_errf(CK_E_CONFIG, "%s:%d: a key outside any section (expected "
+		    "[registry] or [service NAME] first)", c->name, lineno);
 	if (strcmp(section, "registry") == 0)
 		return registry_key(c, key, value, lineno);
 	if ((nm = service_section(section)) == NULL)
-		return ck_errf(CK_E_CONFIG, "%s:%d: unknown section '[%s]'", c->name, lineno, section);
+		return ck_errf(CK_E_CONFIG, "%s:%d: unknown section (expected "
+		    "[registry] or [service NAME])", c->name, lineno);
 	if (c->cur < 0 || strcmp(c->reg->svc[c->cur].name, nm) != 0) {
 		c->cur = -1;
 		for (size_t i = 0; i < c->reg->n; i++)

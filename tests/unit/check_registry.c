@@ -110,7 +110,7 @@ START_TEST(t_errors)
 	    "t.conf:3: service 'A' is already defined at line 1");
 	parse_bad("[services a]\nstart = x\n", CK_E_CONFIG, "t.conf:1: unknown section");
 	parse_bad("[service bad/name]\nstart = x\n", CK_E_CONFIG, "t.conf:1: invalid service name");
-	parse_bad("start = x\n", CK_E_CONFIG, "t.conf:1: key 'start' outside any section");
+	parse_bad("start = x\n", CK_E_CONFIG, "t.conf:1: a key outside any section");
 	parse_bad("[service a]\nstart = x\nprobe = udp:5\n", CK_E_CONFIG, "t.conf:3: unknown probe");
 	parse_bad("[service a]\nstart = x\nprobe = tcp:70000\n", CK_E_CONFIG, "t.conf:3: bad probe");
 	parse_bad("[service a]\nstart = x\nprobe = cmd:\n", CK_E_CONFIG, "t.conf:3: probe");
