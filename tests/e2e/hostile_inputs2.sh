@@ -47,4 +47,35 @@ echo "$TABLE" | while IFS='|' read -r name want msg cmd; do
 done
 read -r _npass _nfail <"$T/tally"
 
+# --- no core dumps ------------------------------------------------------------------
+# Each program, stopped at its "main" pause point (test builds), has a soft
+# core limit of 0 and is not dumpable: its /proc files belong to root, not
+# to the user it runs as (so run as nobody when we are root).
+as_user=""
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv >/dev/null 2>&1 && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+# the pause file lives where nobody can write ($T is 0700)
+PD=$(mktemp -d "${TMPDIR:-/tmp}/ckpause.XXXXXX")
+chmod 1777 "$PD"
+on_exit rm -rf "$PD"
+rm -f "$T/out" "$T/err"
+for prog in certool/certool vecs/vecs svcctl/svcctl; do
+	t "$prog: no core file (RLIMIT_CORE 0, not dumpable)"
+	if [ "$(id -u)" = 0 ] && [ -z "$as_user" ]; then echo "# skip: needs setpriv as root"; continue; fi
+	pf=$PD/$(basename "$prog")
+	CERTKIT_TEST_PAUSE_AT=main CERTKIT_TEST_PAUSE_FILE=$pf $as_user \
+	    "$top_builddir/$prog" --version >/dev/null 2>&1 &
+	pid=$!
+	for _i in $(seq 1 400); do [ -e "$pf" ] && break; sleep 0.05; done
+	core=$(awk '/^Max core file size/ { print $5 }' "/proc/$pid/limits" 2>/dev/null)
+	owner=$(stat -c %u "/proc/$pid/status" 2>/dev/null)
+	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+	rm -f "$pf"
+	wait "$pid"
+	eq "$core" 0
+	if [ -n "$uid" ] && [ "$uid" != 0 ] && [ "$owner" = 0 ]; then ok
+	else fail "/proc/$pid/status owned by $owner, process uid $uid: dumpable"; fi
+done
+
 finish
