@@ -229,6 +229,25 @@ get_password(struct ctx *c, const char **pw)
 	return 0;
 }
 
+/*
+ * The password for a new private key file.  --password is VMware's
+ * connection (SSO) password: it never encrypts a key, and a key written in
+ * clear while the user believes it protected is worse than a refusal.
+ */
+int
+new_key_password(struct ctx *c, const char **pw)
+{
+	int code;
+
+	if ((code = get_password(c, pw)) != 0)
+		return code;
+	if (*pw == NULL && c->val[O_PASSWORD] != NULL)
+		return failx(E_ARGS, "--password is the connection password and does not "
+		    "encrypt keys: the new key would be written unencrypted.  Give its "
+		    "password with --password-file or --password-fd, or leave --password out");
+	return 0;
+}
+
 int
 load_key(struct ctx *c, const char *path, EVP_PKEY **k)
 {

@@ -78,4 +78,20 @@ for prog in certool/certool vecs/vecs svcctl/svcctl; do
 	else fail "/proc/$pid/status owned by $owner, process uid $uid: dumpable"; fi
 done
 
+# --- --password does not encrypt a key ---------------------------------------------
+t "certool --genkey --password=X: refused (70003), no key written"
+run "$CERTOOL" --genkey --privkey="$F/pw.key" --pubkey="$F/pw.pub" --password=secret
+eq "$rc" 115
+has "$T/err" "does not encrypt"
+absent "$F/pw.key"
+t "certool --genselfcacert --password=X: refused likewise"
+run "$CERTOOL" --genselfcacert --outcert="$F/sc.crt" --outprivkey="$F/sc.key" --password=secret --config="$W/ca.cfg"
+eq "$rc" 115
+absent "$F/sc.key"
+t "certool --genkey --password=X --password-file=F: encrypted with the file's password"
+run "$CERTOOL" --genkey --privkey="$F/pw.key" --password=secret --password-file="$F/pw"
+eq "$rc" 0
+has "$F/pw.key" "BEGIN ENCRYPTED PRIVATE KEY"
+"$OPENSSL" pkey -in "$F/pw.key" -passin pass:right -noout 2>/dev/null && ok || fail "not under the file's password"
+
 finish
