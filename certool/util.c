@@ -91,7 +91,9 @@ map_err(int ck)
 	case CK_E_UNSUPPORTED: return E_NOT_SUPPORTED;
 	case CK_E_INVAL: case CK_E_UTF16: return E_ARGS;
 	case CK_E_KEY: case CK_E_PASSWORD: return E_KEY_IO;
-	case CK_E_CERT: return E_CERT_IO;
+	/* a write that fails (full disk, I/O error) is an I/O failure, not
+	 * 70101, which scripts read as a syntax error */
+	case CK_E_CERT: case CK_E_IO: case CK_E_NOSPC: return E_CERT_IO;
 	case CK_E_NOT_CA: return E_NOT_CA;
 	case CK_E_CSR_FIELD: case CK_E_POLICY: return E_CSR_FIELD;
 	case CK_E_KEYSIZE: return E_KEY_LENGTH;
@@ -495,6 +497,8 @@ out_stage(struct outset *o)
 		if ((r = stage_one(o->f[i].path, o->f[i].data, o->f[i].len, o->f[i].mode,
 		    &o->f[i].tmp)) != 0) {
 			out_abort(o);
+			if (o->f[i].secret && (r == CK_E_IO || r == CK_E_NOSPC))
+				return failc(E_KEY_IO, r, o->f[i].path);
 			return fail(r, o->f[i].path);
 		}
 	}

@@ -94,4 +94,26 @@ eq "$rc" 0
 has "$F/pw.key" "BEGIN ENCRYPTED PRIVATE KEY"
 "$OPENSSL" pkey -in "$F/pw.key" -passin pass:right -noout 2>/dev/null && ok || fail "not under the file's password"
 
+# --- a full disk is an I/O failure ---------------------------------------------------
+t "full filesystem"
+mkdir -p "$T/full"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
+	on_exit umount "$T/full"
+	head -c 1048576 /dev/zero >"$T/full/filler" 2>/dev/null
+	t "full disk: --gencert fails with 70010 (Cert I/O failure), not 70101"
+	run "$CERTOOL" --gencert --privkey="$W/m2.key" --cert="$T/full/leaf.crt" --config="$W/m.cfg"
+	eq "$rc" 122
+	has "$T/out" "Error Code : 70010"
+	has "$T/err" "No space left on device"
+	t "full disk: --genkey fails with 70009 (Key I/O failure)"
+	run "$CERTOOL" --genkey --privkey="$T/full/k.key" --keytype=ec
+	eq "$rc" 121
+	has "$T/err" "No space left on device"
+	t "full disk: nothing left behind"
+	eq "$(ls "$T/full")" filler
+	umount "$T/full"
+else
+	echo "# skip: full filesystem rows need root and a tmpfs mount"
+fi
+
 finish
