@@ -154,7 +154,14 @@ import_p12(struct vctx *ctx)
 		r = vfail(W_BAD_FORMAT);
 		goto out;
 	}
-	if (!PKCS12_verify_mac(p12, pw, -1) || !PKCS12_parse(p12, pw, &k, &x, &ca)) {
+	/* every iteration count before any key derivation: a hostile count stalls */
+	if ((r = ck_p12_check_iter(p12, pw)) != 0 && r != CK_E_PASSWORD) {
+		fprintf(stderr, "Error: Refusing the PKCS#12 file [%s] \n", path);
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	ck_err_clear();
+	if (r != 0 || !PKCS12_verify_mac(p12, pw, -1) || !PKCS12_parse(p12, pw, &k, &x, &ca)) {
 		fprintf(stderr, "Error: Cannot open the PKCS#12 file [%s]: wrong password \n", path);
 		r = vfail(W_WRONG_PASSWORD);
 		goto out;

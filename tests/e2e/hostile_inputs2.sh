@@ -47,6 +47,56 @@ echo "$TABLE" | while IFS='|' read -r name want msg cmd; do
 done
 read -r _npass _nfail <"$T/tally"
 
+# --- PKCS#12 iteration counts ---------------------------------------------------------
+# At most 1000000 iterations in all (MAC, encrypted parts, shrouded keys).
+"$OPENSSL" pkcs12 -export -in "$W/m2.crt" -inkey "$W/m2.key" -passout pass:right \
+    -out "$F/ok.p12" 2>/dev/null
+"$OPENSSL" pkcs12 -export -in "$W/m2.crt" -inkey "$W/m2.key" -passout pass:right \
+    -iter 1000001 -certpbe NONE -out "$F/bigkey.p12" 2>/dev/null
+# the MAC's count raised to 2^31-1 after the fact: before any check the
+# importer ran 2^31 iterations (an hour); the MAC no longer matches, which
+# only a derivation could find
+python3 - "$F/ok.p12" "$F/bigmac.p12" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+def tlv(b, i):
+    tag, n = b[i], b[i + 1]; i += 2
+    if n & 0x80:
+        k = n & 0x7f; n = int.from_bytes(b[i:i + k], "big"); i += k
+    return tag, i, n
+def enc(tag, body):
+    n = len(body)
+    ln = bytes([n]) if n < 128 else (lambda x: bytes([0x80 | len(x)]) + x)(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+    return bytes([tag]) + ln + body
+_, i, n = tlv(d, 0)
+kids, j = [], i
+while j < i + n:
+    t, k, m = tlv(d, j); kids.append(d[j:k + m]); j = k + m
+_, mi, mn = tlv(kids[2], 0)
+mac, j = [], mi
+while j < mi + mn:
+    t, k, m = tlv(kids[2], j); mac.append(kids[2][j:k + m]); j = k + m
+mac[2] = enc(0x02, (2**31 - 1).to_bytes(4, "big"))
+kids[2] = enc(0x30, b"".join(mac))
+open(sys.argv[2], "wb").write(enc(0x30, b"".join(kids)))
+PY
+t "vecs: a PKCS#12 as OpenSSL exports it is imported"
+run timeout 60 "$VECS" entry import --store MACHINE_SSL_CERT --alias p12ok --p12 "$F/ok.p12" --password-file "$F/pw"
+eq "$rc" 0
+t "vecs: a PKCS#12 whose key asks for 1000001 iterations is refused (1292)"
+run timeout 60 "$VECS" entry import --store MACHINE_SSL_CERT --alias p12big --p12 "$F/bigkey.p12" --password-file "$F/pw"
+eq "$rc" 12
+has "$T/err" "1000001 key-derivation iterations"
+t "vecs: a PKCS#12 whose MAC asks for 2^31-1 iterations is refused at once"
+run timeout 60 "$VECS" entry import --store MACHINE_SSL_CERT --alias p12mac --p12 "$F/bigmac.p12" --password-file "$F/pw"
+eq "$rc" 12
+has "$T/err" "MAC asks for 2147483647"
+t "vecs: a PKCS#12 with a wrong password is still a wrong password (1323)"
+printf 'wrong\n' >"$F/pw-wrong"
+run timeout 60 "$VECS" entry import --store MACHINE_SSL_CERT --alias p12w --p12 "$F/ok.p12" --password-file "$F/pw-wrong"
+eq "$rc" $((1323 % 256))
+has "$T/err" "wrong password"
+
 # --- no core dumps ------------------------------------------------------------------
 # Each program, stopped at its "main" pause point (test builds), has a soft
 # core limit of 0 and is not dumpable: its /proc files belong to root, not
