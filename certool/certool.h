@@ -154,6 +154,8 @@ int load_config(struct ctx *c);
 int apply_cli_cfg(struct ctx *c, struct ck_cfg *cfg);
 /* The password from --password-file / --password-fd, or NULL. */
 int get_password(struct ctx *c, const char **pw);
+/* get_password for a new key file: refuses --password alone (70003). */
+int new_key_password(struct ctx *c, const char **pw);
 /* Load a private key (with the password if any). */
 int load_key(struct ctx *c, const char *path, EVP_PKEY **k);
 /* Generate the key --keytype/--keysize ask for. */

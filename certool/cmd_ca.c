@@ -133,7 +133,7 @@ cmd_genselfcacert(struct ctx *c)
 	}
 	if ((code = load_config(c)) != 0)
 		return code;
-	if ((code = get_password(c, &pw)) != 0 || (code = make_root(c, c->cfg, &x, &k)) != 0)
+	if ((code = new_key_password(c, &pw)) != 0 || (code = make_root(c, c->cfg, &x, &k)) != 0)
 		goto out;
 	if ((r = ck_cert_to_pem(x, &cpem, &clen)) != 0 ||
 	    (r = ck_key_to_pem(k, pw, &kpem, &klen)) != 0) {

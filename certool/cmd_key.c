@@ -20,7 +20,7 @@ queue_key(struct ctx *c, struct outset *o, const char *path, EVP_PKEY *k)
 	size_t len;
 	int r;
 
-	if ((r = get_password(c, &pw)) != 0)
+	if ((r = new_key_password(c, &pw)) != 0)
 		return r;
 	if ((r = ck_key_to_pem(k, pw, &pem, &len)) != 0)
 		return fail(r, path);

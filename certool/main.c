@@ -19,6 +19,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "secmem.h"
+#include "testhook.h"
 
 /*
  * Whether openssl.cnf (OPENSSL_CONF, else the default file) can change
@@ -104,6 +105,9 @@ main(int argc, char **argv)
 	int code = 0, ncmd = 0, g;
 
 	ck_log_init(argv[0]);
+	if (ck_nocore() != 0)
+		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
+	ck_test_pause("main");	/* lets a test look at the process */
 	/* openssl.cnf only when it can change the crypto (FIPS and other
 	 * provider setups are honoured); see openssl_conf_matters.  No atexit
 	 * OPENSSL_cleanup: freeing libcrypto's tables cost 0.9M instructions

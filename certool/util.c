@@ -91,7 +91,9 @@ map_err(int ck)
 	case CK_E_UNSUPPORTED: return E_NOT_SUPPORTED;
 	case CK_E_INVAL: case CK_E_UTF16: return E_ARGS;
 	case CK_E_KEY: case CK_E_PASSWORD: return E_KEY_IO;
-	case CK_E_CERT: return E_CERT_IO;
+	/* a write that fails (full disk, I/O error) is an I/O failure, not
+	 * 70101, which scripts read as a syntax error */
+	case CK_E_CERT: case CK_E_IO: case CK_E_NOSPC: return E_CERT_IO;
 	case CK_E_NOT_CA: return E_NOT_CA;
 	case CK_E_CSR_FIELD: case CK_E_POLICY: return E_CSR_FIELD;
 	case CK_E_KEYSIZE: return E_KEY_LENGTH;
@@ -226,6 +228,25 @@ get_password(struct ctx *c, const char **pw)
 		return failx(E_ARGS, "the password is empty");
 	c->password_read = 1;
 	*pw = c->password;
+	return 0;
+}
+
+/*
+ * The password for a new private key file.  --password is VMware's
+ * connection (SSO) password: it never encrypts a key, and a key written in
+ * clear while the user believes it protected is worse than a refusal.
+ */
+int
+new_key_password(struct ctx *c, const char **pw)
+{
+	int code;
+
+	if ((code = get_password(c, pw)) != 0)
+		return code;
+	if (*pw == NULL && c->val[O_PASSWORD] != NULL)
+		return failx(E_ARGS, "--password is the connection password and does not "
+		    "encrypt keys: the new key would be written unencrypted.  Give its "
+		    "password with --password-file or --password-fd, or leave --password out");
 	return 0;
 }
 
@@ -476,6 +497,8 @@ out_stage(struct outset *o)
 		if ((r = stage_one(o->f[i].path, o->f[i].data, o->f[i].len, o->f[i].mode,
 		    &o->f[i].tmp)) != 0) {
 			out_abort(o);
+			if (o->f[i].secret && (r == CK_E_IO || r == CK_E_NOSPC))
+				return failc(E_KEY_IO, r, o->f[i].path);
 			return fail(r, o->f[i].path);
 		}
 	}

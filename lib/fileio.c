@@ -223,7 +223,8 @@ ck_file_read(const char *path, size_t max, char **bufp, size_t *lenp, int secret
 	int fd, r;
 
 	*bufp = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	/* O_NONBLOCK: opening a FIFO with no writer would wait forever. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return ck_errf(ck_errno(errno), "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		r = ck_errf(ck_errno(errno), "%s: %s", path, strerror(errno));
@@ -234,7 +235,13 @@ ck_file_read(const char *path, size_t max, char **bufp, size_t *lenp, int secret
 		close(fd);
 		return ck_errf(CK_E_ISDIR, "%s: is a directory", path);
 	}
-	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
+	/* A FIFO, device or socket can block or never end: inputs are files. */
+	if (!S_ISREG(st.st_mode) || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		close(fd);
+		return ck_errf(CK_E_ACCESS, "%s: not a regular file (a FIFO, device or socket "
+		    "is refused as an input)", path);
+	}
+	if ((size_t)st.st_size > max) {
 		close(fd);
 		return ck_errf(CK_E_TOOLONG, "%s: larger than %zu bytes", path, max);
 	}

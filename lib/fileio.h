@@ -25,7 +25,8 @@ int ck_file_write(const char *path, const void *data, size_t len, mode_t mode, i
 
 /*
  * Read a whole regular file into a NUL-terminated malloc'ed buffer.
- * Files larger than max bytes give CK_E_TOOLONG.  *lenp (if not NULL) gets
+ * Anything else (FIFO, device, socket) gives CK_E_ACCESS without blocking,
+ * a directory CK_E_ISDIR.  Files larger than max bytes give CK_E_TOOLONG.  *lenp (if not NULL) gets
  * the length without the terminator.  With secret != 0 the buffer is
  * allocated with ck_secalloc (free with ck_secfree).
  */

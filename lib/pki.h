@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/pkcs12.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -75,5 +76,16 @@ int ck_key_is_ec(EVP_PKEY *k);
 
 /* Write a text/PEM buffer atomically with the given mode. */
 int ck_pem_write(const char *path, const char *pem, size_t len, unsigned int mode);
+
+/*
+ * PKCS#12 key-derivation work: the iteration counts of the MAC and of every
+ * encrypted part and shrouded key, added up, may not exceed this (about a
+ * second of PBKDF2; exporters use 1 to 100000 per count: OpenSSL 2048,
+ * Windows 2000 or 10000, Java 10000 to 100000).
+ */
+#define CK_P12_MAX_ITER 1000000
+/* Check p12's counts before any key derivation: CK_E_LIMIT past the
+ * budget, CK_E_PASSWORD if an encrypted part does not decrypt with pw. */
+int ck_p12_check_iter(PKCS12 *p12, const char *pw);
 
 #endif

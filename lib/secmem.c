@@ -3,8 +3,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
+#include "err.h"
 #include "secmem.h"
 
 /* Header in front of each secure allocation, so ck_secfree knows the size. */
@@ -80,4 +86,21 @@ size_t
 ck_secmem_wiped(void)
 {
 	return wiped_total;
+}
+
+int
+ck_nocore(void)
+{
+	struct rlimit rl;
+
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_DUMPABLE)
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return ck_errf(ck_errno(errno), "prctl PR_SET_DUMPABLE: %s", strerror(errno));
+#endif
+	if (getrlimit(RLIMIT_CORE, &rl) != 0)
+		return ck_errf(ck_errno(errno), "getrlimit RLIMIT_CORE: %s", strerror(errno));
+	rl.rlim_cur = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		return ck_errf(ck_errno(errno), "setrlimit RLIMIT_CORE: %s", strerror(errno));
+	return 0;
 }

@@ -17,6 +17,14 @@ void ck_secfree(void *p);
 void ck_strfree_secret(char *s);
 /* Wipe n bytes at p, then free(p). */
 void ck_freezero(void *p, size_t n);
+/*
+ * Keep secrets out of core files: PR_SET_DUMPABLE 0 (no core, no ptrace or
+ * /proc/PID/mem by other processes of the same user) and a soft RLIMIT_CORE
+ * of 0.  Each program calls it first thing in main.  The hard limit is
+ * kept, so a service svcctl starts (it inherits the soft limit; exec
+ * resets the dumpable flag) can raise its own limit again.
+ */
+int ck_nocore(void);
 /* Test hook: total bytes wiped by this module since start. */
 size_t ck_secmem_wiped(void);
 

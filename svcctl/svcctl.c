@@ -14,9 +14,11 @@
 
 #include "err.h"
 #include "log.h"
+#include "secmem.h"
 #include "paths.h"
 #include "svcctl.h"
 #include "util.h"
+#include "testhook.h"
 
 enum optid {
 	O_START, O_STOP, O_RESTART, O_STATUS, O_LIST_SERVICES, O_LIST, O_REPLACE,
@@ -299,6 +301,9 @@ main(int argc, char **argv)
 	int r, changes;
 
 	ck_log_init(argv[0]);
+	if (ck_nocore() != 0)
+		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
+	ck_test_pause("main");	/* lets a test look at the process */
 	memset(&o, 0, sizeof(o));
 	o.if_expires_within = -1;
 	if ((r = parse(argc, argv, &o)) != 0)

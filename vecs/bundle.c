@@ -43,6 +43,8 @@ import_bundle(struct vctx *ctx)
 {
 	const char *store = ctx->val[O_STORE], *path = ctx->val[O_BUNDLE];
 	BIO *in = NULL;
+	char *buf = NULL;
+	size_t len = 0;
 	X509 *x = NULL;
 	struct ck_entry e;
 	char tp[2 * EVP_MAX_MD_SIZE + 1];
@@ -51,10 +53,14 @@ import_bundle(struct vctx *ctx)
 	int r, intxn = 0;
 
 	memset(&e, 0, sizeof(e));
-	if ((in = BIO_new_file(path, "r")) == NULL) {
-		ERR_clear_error();
+	/* through ck_file_read, which refuses a FIFO or device without blocking */
+	if ((r = ck_file_read(path, CK_PEM_MAX, &buf, &len, 0)) != 0) {
 		fprintf(stderr, "Error: Failed to open file [%s] \n", path);
-		return vfail(ck_file_exists(path) ? W_ACCESS_DENIED : W_FILE_NOT_FOUND);
+		return vfail_ck(r == CK_E_NOENT ? W_FILE_NOT_FOUND : W_ACCESS_DENIED, r);
+	}
+	if ((in = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+		free(buf);
+		return vfail_ck(W_NOT_ENOUGH_MEMORY, CK_E_NOMEM);
 	}
 	if ((r = open_store_for(ctx, store, CK_ACCESS_WRITE)) != 0)
 		goto out;
@@ -115,6 +121,7 @@ out:
 		ck_store_txn_abort(ctx->st);
 	X509_free(x);
 	BIO_free(in);
+	free(buf);
 	return r;
 }
 
@@ -138,7 +145,7 @@ import_p12(struct vctx *ctx)
 		return r;
 	if ((r = ck_file_read(path, CK_PEM_MAX, &buf, &len, 1)) != 0) {
 		fprintf(stderr, "Error: Failed to open file [%s] \n", path);
-		r = vfail(r == CK_E_NOENT ? W_FILE_NOT_FOUND : vecs_code(r));
+		r = vfail_ck(r == CK_E_NOENT ? W_FILE_NOT_FOUND : vecs_code(r), r);
 		goto out;
 	}
 	p = (const unsigned char *)buf;
@@ -147,7 +154,14 @@ import_p12(struct vctx *ctx)
 		r = vfail(W_BAD_FORMAT);
 		goto out;
 	}
-	if (!PKCS12_verify_mac(p12, pw, -1) || !PKCS12_parse(p12, pw, &k, &x, &ca)) {
+	/* every iteration count before any key derivation: a hostile count stalls */
+	if ((r = ck_p12_check_iter(p12, pw)) != 0 && r != CK_E_PASSWORD) {
+		fprintf(stderr, "Error: Refusing the PKCS#12 file [%s] \n", path);
+		r = vfail_ck(vecs_code(r), r);
+		goto out;
+	}
+	ck_err_clear();
+	if (r != 0 || !PKCS12_verify_mac(p12, pw, -1) || !PKCS12_parse(p12, pw, &k, &x, &ca)) {
 		fprintf(stderr, "Error: Cannot open the PKCS#12 file [%s]: wrong password \n", path);
 		r = vfail(W_WRONG_PASSWORD);
 		goto out;

@@ -71,6 +71,8 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	F(int, ASN1_TIME_diff, (int *pday, int *psec, const ASN1_TIME *from, \
 	    const ASN1_TIME *to), (pday, psec, from, to)) \
 	F(int, ASN1_TIME_to_tm, (const ASN1_TIME *s, struct tm *tm), (s, tm)) \
+	F(long, ASN1_INTEGER_get, (const ASN1_INTEGER *a), (a)) \
+	F(void *, ASN1_TYPE_unpack_sequence, (const ASN1_ITEM *it, const ASN1_TYPE *t), (it, t)) \
 	F(long, BIO_ctrl, (BIO *bp, int cmd, long larg, void *parg), (bp, cmd, larg, parg)) \
 	F(int, BIO_free, (BIO *a), (a)) \
 	F(BIO *, BIO_new, (const BIO_METHOD *type), (type)) \
@@ -92,6 +94,7 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	F(const EVP_CIPHER *, EVP_aes_256_cbc, (void), ()) \
 	F(const EVP_MD *, EVP_sha1, (void), ()) \
 	F(OPENSSL_STACK *, OPENSSL_sk_new_null, (void), ()) \
+	F(int, OBJ_obj2nid, (const ASN1_OBJECT *o), (o)) \
 	F(int, OPENSSL_sk_num, (const OPENSSL_STACK *st), (st)) \
 	F(void *, OPENSSL_sk_pop, (OPENSSL_STACK *st), (st)) \
 	Z(OPENSSL_sk_pop_free, (OPENSSL_STACK *st, void (*func)(void *)), (st, func), st) \
@@ -104,6 +107,12 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	    int selection, const char *output_type, const char *output_struct, \
 	    const char *propquery), (pkey, selection, output_type, output_struct, propquery)) \
 	F(int, OSSL_ENCODER_to_bio, (OSSL_ENCODER_CTX *ctx, BIO *out), (ctx, out)) \
+	Z(PBE2PARAM_free, (PBE2PARAM *a), (a), a) \
+	F(const ASN1_ITEM *, PBE2PARAM_it, (void), ()) \
+	Z(PBEPARAM_free, (PBEPARAM *a), (a), a) \
+	F(const ASN1_ITEM *, PBEPARAM_it, (void), ()) \
+	Z(PBKDF2PARAM_free, (PBKDF2PARAM *a), (a), a) \
+	F(const ASN1_ITEM *, PBKDF2PARAM_it, (void), ()) \
 	F(EVP_PKEY *, PEM_read_bio_PrivateKey, (BIO *out, EVP_PKEY **x, pem_password_cb *cb, \
 	    void *u), (out, x, cb, u)) \
 	F(X509 *, PEM_read_bio_X509, (BIO *out, X509 **x, pem_password_cb *cb, void *u), \
@@ -116,15 +125,30 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	F(int, PEM_write_bio_PUBKEY, (BIO *out, const EVP_PKEY *x), (out, x)) \
 	F(int, PEM_write_bio_X509, (BIO *out, const X509 *x), (out, x)) \
 	F(int, PEM_write_bio_X509_CRL, (BIO *out, const X509_CRL *x), (out, x)) \
+	Z(PKCS12_SAFEBAG_free, (PKCS12_SAFEBAG *a), (a), a) \
+	F(const X509_SIG *, PKCS12_SAFEBAG_get0_pkcs8, (const PKCS12_SAFEBAG *bag), (bag)) \
+	F(const STACK_OF(PKCS12_SAFEBAG) *, PKCS12_SAFEBAG_get0_safes, \
+	    (const PKCS12_SAFEBAG *bag), (bag)) \
+	F(int, PKCS12_SAFEBAG_get_nid, (const PKCS12_SAFEBAG *bag), (bag)) \
 	F(PKCS12 *, PKCS12_create_ex, (const char *pass, const char *name, EVP_PKEY *pkey, \
 	    X509 *cert, STACK_OF(X509) *ca, int nid_key, int nid_cert, int iter, \
 	    int mac_iter, int keytype, OSSL_LIB_CTX *ctx, const char *propq), \
 	    (pass, name, pkey, cert, ca, nid_key, nid_cert, iter, mac_iter, keytype, ctx, propq)) \
 	Z(PKCS12_free, (PKCS12 *a), (a), a) \
+	V(PKCS12_get0_mac, (const ASN1_OCTET_STRING **pmac, const X509_ALGOR **pmacalg, \
+	    const ASN1_OCTET_STRING **psalt, const ASN1_INTEGER **piter, const PKCS12 *p12), \
+	    (pmac, pmacalg, psalt, piter, p12)) \
 	F(int, PKCS12_parse, (PKCS12 *p12, const char *pass, EVP_PKEY **pkey, X509 **cert, \
 	    STACK_OF(X509) **ca), (p12, pass, pkey, cert, ca)) \
+	F(STACK_OF(PKCS7) *, PKCS12_unpack_authsafes, (const PKCS12 *p12), (p12)) \
+	F(STACK_OF(PKCS12_SAFEBAG) *, PKCS12_unpack_p7data, (PKCS7 *p7), (p7)) \
+	F(STACK_OF(PKCS12_SAFEBAG) *, PKCS12_unpack_p7encdata, (PKCS7 *p7, const char *pass, \
+	    int passlen), (p7, pass, passlen)) \
 	F(int, PKCS12_verify_mac, (PKCS12 *p12, const char *pass, int passlen), \
 	    (p12, pass, passlen)) \
+	Z(PKCS7_free, (PKCS7 *a), (a), a) \
+	V(X509_ALGOR_get0, (const ASN1_OBJECT **paobj, int *pptype, const void **ppval, \
+	    const X509_ALGOR *algor), (paobj, pptype, ppval, algor)) \
 	F(int, X509_CRL_digest, (const X509_CRL *data, const EVP_MD *type, unsigned char *md, \
 	    unsigned int *len), (data, type, md, len)) \
 	Z(X509_CRL_free, (X509_CRL *a), (a), a) \
@@ -132,6 +156,8 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	F(int, X509_CRL_print, (BIO *bp, X509_CRL *x), (bp, x)) \
 	F(unsigned long, X509_NAME_hash_ex, (const X509_NAME *x, OSSL_LIB_CTX *libctx, \
 	    const char *propq, int *ok), (x, libctx, propq, ok)) \
+	V(X509_SIG_get0, (const X509_SIG *sig, const X509_ALGOR **palg, \
+	    const ASN1_OCTET_STRING **pdigest), (sig, palg, pdigest)) \
 	F(int, X509_check_ca, (X509 *x), (x)) \
 	F(int, X509_digest, (const X509 *data, const EVP_MD *type, unsigned char *md, \
 	    unsigned int *len), (data, type, md, len)) \

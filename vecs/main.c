@@ -19,8 +19,10 @@
 #include "err.h"
 #include "lazycrypto.h"
 #include "log.h"
+#include "secmem.h"
 #include "paths.h"
 #include "vecs.h"
+#include "testhook.h"
 
 static const struct {
 	unsigned int code;
@@ -223,6 +225,9 @@ main(int argc, char **argv)
 	int known, r, skip;
 
 	ck_log_init(argv[0]);
+	if (ck_nocore() != 0)
+		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
+	ck_test_pause("main");	/* lets a test look at the process */
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.uid = getuid();
 	if (argc < 2) {
