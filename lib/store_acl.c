@@ -117,6 +117,19 @@ store_get(struct ck_store *st, MDB_txn *txn, const char *name, struct ck_store_i
 	return store_decode(&v, info);
 }
 
+int
+store_op_lookup(struct ck_store *st, int write, const char *name, struct op *op,
+    struct ck_store_info *info)
+{
+	int r;
+
+	if ((r = store_op_begin(st, write, op)) != 0)
+		return r;
+	if ((r = store_get(st, op->txn, name, info)) != 0)
+		return store_op_end(op, r);
+	return 0;
+}
+
 /* meta counters: "next_store_id" (be32), "next_seq" (be64). */
 int
 store_meta_next(struct ck_store *st, MDB_txn *txn, const char *name, int wide, uint64_t *out)
@@ -257,10 +270,8 @@ ck_store_delete(struct ck_store *st, const char *name)
 	struct op op;
 	int r, rc;
 
-	if ((r = store_op_begin(st, 1, &op)) != 0)
+	if ((r = store_op_lookup(st, 1, name, &op, &info)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, name, &info)) != 0)
-		goto out;
 	if (ck_store_is_builtin(info.name)) {
 		r = ck_errf(CK_E_ACCESS, "store [%s] is a built-in store and cannot be deleted",
 		    info.name);
@@ -353,10 +364,8 @@ ck_store_ace(struct ck_store *st, const char *name, uint32_t uid, uint32_t mask,
 	size_t i;
 	int r;
 
-	if ((r = store_op_begin(st, 1, &op)) != 0)
+	if ((r = store_op_lookup(st, 1, name, &op, &info)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, name, &info)) != 0)
-		goto out;
 	if (uid == info.owner)
 		goto out;	/* the owner has full access already */
 	for (i = 0; i < info.nace && info.ace[i].uid != uid; i++)

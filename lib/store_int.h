@@ -47,6 +47,9 @@ int store_op_end(struct op *op, int r);
 void store_casefold(char *dst, const char *src, size_t n);	/* ASCII only */
 int store_get(struct ck_store *st, MDB_txn *txn, const char *name,
     struct ck_store_info *info);		/* CK_E_NOENT if missing */
+/* store_op_begin, then store_get; on failure the op is ended */
+int store_op_lookup(struct ck_store *st, int write, const char *name, struct op *op,
+    struct ck_store_info *info);
 int store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t owner,
     const struct ck_ace *aces, size_t nace);
 /* next value of the meta counter name (be32, or be64 if wide) */

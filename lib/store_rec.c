@@ -163,6 +163,18 @@ entry_put(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry 
 	return 0;
 }
 
+/* Add e at the end of store id's order; a duplicate alias is CK_E_EXIST. */
+static int
+entry_append(struct ck_store *st, MDB_txn *txn, uint32_t id, const struct ck_entry *e)
+{
+	uint64_t seq;
+	int r;
+
+	if ((r = store_meta_next(st, txn, "next_seq", 1, &seq)) != 0)
+		return r;
+	return entry_put(st, txn, id, e, seq, MDB_NOOVERWRITE);
+}
+
 /* Look up an entry (pointing into the map).  CK_E_NOENT if missing. */
 static int
 entry_find(struct ck_store *st, MDB_txn *txn, uint32_t id, const char *alias,
@@ -252,16 +264,14 @@ ck_store_entry_add(struct ck_store *st, const char *store, const struct ck_entry
 {
 	struct ck_store_info info;
 	struct op op;
-	uint64_t seq;
 	int r;
 
 	if ((r = check_new_alias(e->alias)) != 0)
 		return r;
 	if ((r = store_op_begin(st, 1, &op)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, store, &info)) == 0 &&
-	    (r = store_meta_next(st, op.txn, "next_seq", 1, &seq)) == 0)
-		r = entry_put(st, op.txn, info.id, e, seq, MDB_NOOVERWRITE);
+	if ((r = store_get(st, op.txn, store, &info)) == 0)
+		r = entry_append(st, op.txn, info.id, e);
 	return store_op_end(&op, r);
 }
 
@@ -278,15 +288,12 @@ ck_store_entry_replace(struct ck_store *st, const char *store, const struct ck_e
 
 	if ((r = check_new_alias(e->alias)) != 0)
 		return r;
-	if ((r = store_op_begin(st, 1, &op)) != 0)
+	if ((r = store_op_lookup(st, 1, store, &op, &info)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, store, &info)) != 0)
-		goto out;
 	r = entry_find(st, op.txn, info.id, e->alias, &cur);
 	if (r == CK_E_NOENT) {
 		/* nothing to replace: a plain add */
-		if ((r = store_meta_next(st, op.txn, "next_seq", 1, &seq)) == 0)
-			r = entry_put(st, op.txn, info.id, e, seq, MDB_NOOVERWRITE);
+		r = entry_append(st, op.txn, info.id, e);
 		goto out;
 	}
 	if (r != 0)

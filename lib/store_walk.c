@@ -31,10 +31,8 @@ ck_store_count(struct ck_store *st, const char *name, size_t *n)
 	int r, rc;
 
 	*n = 0;
-	if ((r = store_op_begin(st, 0, &op)) != 0)
+	if ((r = store_op_lookup(st, 0, name, &op, &info)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, name, &info)) != 0)
-		goto out;
 	ck_put_be(prefix, info.id, 4);
 	/* the alias index is the compact one to walk */
 	if ((rc = mdb_cursor_open(op.txn, st->entries, &c)) != 0) {
@@ -159,10 +157,8 @@ ck_store_entry_iter(struct ck_store *st, const char *store,
 	struct op op;
 	int r, rc;
 
-	if ((r = store_op_begin(st, 0, &op)) != 0)
+	if ((r = store_op_lookup(st, 0, store, &op, &info)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, store, &info)) != 0)
-		goto out;
 	ck_put_be(prefix, info.id, 4);
 	if ((rc = mdb_cursor_open(op.txn, st->order, &c)) != 0) {
 		r = store_mdb_err(rc, "mdb_cursor_open");
