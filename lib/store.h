@@ -11,6 +11,16 @@
  *            alias, cert PEM, key PEM or secret bytes}: the records in
  *            insertion order, so a listing is one sequential scan.
  *
+ * The code, one responsibility a file (store_int.h, private to them, holds
+ * what they share):
+ *   store.c        the environment: open (map size, directory and file
+ *                  modes), schema, built-in stores, transactions
+ *   store_acl.c    store records: create, look up, list, delete; ACLs
+ *   store_rec.c    entry records: the encoding; get, add, replace, delete
+ *   store_walk.c   counting and listing a store's entries, dropping the
+ *                  map pages a long walk touched (/proc/self/maps)
+ *   store_entry.c  building entries from PEM input (the one using libcrypto)
+ *
  * Promises:
  * - Every mutating call is one LMDB write transaction (all or nothing),
  *   unless the caller groups several in ck_store_txn_begin/commit, in which
