@@ -82,14 +82,14 @@ ck_file_write(const char *path, const void *data, size_t len, mode_t mode, int f
 		r = CK_E_NOMEM;
 		goto out;
 	}
-	/* A temp name next to the target, so rename() stays in one filesystem. */
-	for (int tries = 0; tries < 100; tries++) {
-		unsigned int rnd = (unsigned int)getpid() ^ (unsigned int)rand() ^ ((unsigned)tries << 20);
-		snprintf(tmp, plen + 16, "%s.tmp%06x", path, rnd & 0xffffff);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
+	/*
+	 * A temp name next to the target, so rename() stays in one filesystem:
+	 * mkostemp's random suffix (from the kernel's generator, not rand(),
+	 * so a local user cannot guess and pre-create it), created 0600 with
+	 * O_EXCL, which never follows a symbolic link (issue 11 item 16).
+	 */
+	snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		r = ck_errf(ck_errno(errno), "%s: cannot create temporary file: %s", path, strerror(errno));
 		goto out;

@@ -83,6 +83,24 @@ t "22 --output"; expect_rc 0 "$VECS" entry getcert --store TEST --alias a1 --out
 t "22 stdout empty"; expect_out ''
 t "22 mode"; mode "$T/o.crt" 600
 t "22 content"; same "$T/o.crt" "$T/want21"
+# issue 11 item 16: temporary names were getpid() ^ rand() (unseeded), so
+# a local user could compute and pre-create every one a process would try
+# (all 100) and make the write fail; now they come from mkostemp
+if command -v python3 >/dev/null 2>&1; then
+	t "22 temporary names cannot be predicted and pre-created"
+	sh -c 'python3 - "$$" "$1" <<"PY"
+import ctypes, os, sys
+libc = ctypes.CDLL("libc.so.6")
+pid, path = int(sys.argv[1]), sys.argv[2]
+for tries in range(100):
+    rnd = pid ^ libc.rand() ^ (tries << 20)
+    open("%s.tmp%06x" % (path, rnd & 0xffffff), "w").close()
+PY
+	exec "$2" entry getcert --store TEST --alias a1 --output "$1"' sh "$T/o2.crt" "$VECS" \
+	    >"$T/out" 2>"$T/err" </dev/null
+	eq "$?" 0
+	same "$T/o2.crt" "$T/want21"
+fi
 t "23 getcert secret"; expect_rc 87 "$VECS" entry getcert --store TEST --alias s1
 t "23 message"; expect_err 'Error: No certificates were found for entry [s1] of type [Secret Key].\n'"$E87"
 t "23 no usage on stdout"; expect_out ''
