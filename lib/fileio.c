@@ -1,6 +1,7 @@
 /* fileio.c: whole-file reads and crash-safe writes. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -395,5 +396,41 @@ ck_not_symlink(const char *path)
 
 	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
 		return ck_errf(CK_E_SYMLINK, "%s is a symbolic link; refusing to follow it", path);
+	return 0;
+}
+
+int
+ck_file_sweep(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *dir = NULL;
+	DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+	size_t bl;
+
+	base = base != NULL ? base + 1 : path;
+	bl = strlen(base);
+	if ((dir = dir_of(path)) == NULL)
+		return CK_E_NOMEM;
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return 0;	/* nothing there to sweep; the write says why */
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *rest = de->d_name + bl;
+
+		if (strncmp(de->d_name, base, bl) != 0 ||
+		    !(strcmp(rest, ".new") == 0 ||
+		    (strncmp(rest, ".tmp", 4) == 0 && strlen(rest) == 10)))
+			continue;
+		/* only our own regular files: never a link, never another's */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	free(dir);
 	return 0;
 }

@@ -70,6 +70,15 @@ int ck_not_symlink(const char *path);
  * or the process ends (a crash never leaves it held).
  */
 int ck_lock_file(const char *path, int nonblock, int *fdp);
+
+/*
+ * Remove what a killed writer of path can leave beside it: ck_file_write's
+ * temporaries (path.tmpXXXXXX) and a staged twin (path.new), if they are
+ * regular files of ours.  Only for a path whose writers are serialised by
+ * a lock the caller holds (the swap journal, the published machine-ssl
+ * pair), so nothing swept can be another writer's work in progress.
+ */
+int ck_file_sweep(const char *path);
 void ck_unlock_file(int fd);
 
 #endif

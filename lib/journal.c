@@ -74,6 +74,9 @@ ck_journal_write(const struct ck_journal *j)
 		r = ck_errf(CK_E_NOMEM, "out of memory");
 		goto out;
 	}
+	/* the swap lock is held: a temporary beside the journal is a killed
+	 * run's (issue 11 item 14) */
+	(void)ck_file_sweep(path);
 	if ((r = ck_file_write(path, text, strlen(text), 0600, 0)) != 0)
 		r = ck_errwrap(r, "write journal %s", path);
 out:

@@ -444,6 +444,9 @@ publish_ssl(const struct ck_entry *e, const char *dir, struct ck_publish_report 
 		r = CK_E_NOMEM;
 		goto out;
 	}
+	/* the publish lock is held: what a killed publish staged is stale */
+	(void)ck_file_sweep(key);
+	(void)ck_file_sweep(crt);
 	if (e == NULL || e->cert_len == 0 || e->key_len == 0) {
 		if ((r = ck_file_remove(crt)) == 0)
 			r = ck_file_remove(key);

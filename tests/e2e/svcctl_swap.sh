@@ -359,4 +359,21 @@ if [ "$rc" != 0 ]; then ok; else fail "exit 0"; fi
 has "$T/err" "writable by group or others"
 chmod 700 "$JDIR"
 
+# --- issue 11 item 14: what killed writers left is swept by the next run ----
+JD=$(find "$CERTKIT_ROOT" -type d -name journal | head -1)
+for f in "$MS_DIR/machine-ssl.key.new" "$MS_DIR/machine-ssl.key.tmpAb12Cd" \
+    "$MS_DIR/machine-ssl.crt.tmpZz99Yy" "$JD/swap.journal.tmpQq11Ww"; do
+	printf 'stale\n' >"$f"
+done
+printf 'keep\n' >"$MS_DIR/machine-ssl.key.tmp-not-ours"
+t "a swap sweeps the stale temporaries of the journal and the machine-ssl pair"
+expect_rc 0 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
+for f in "$MS_DIR/machine-ssl.key.new" "$MS_DIR/machine-ssl.key.tmpAb12Cd" \
+    "$MS_DIR/machine-ssl.crt.tmpZz99Yy" "$JD/swap.journal.tmpQq11Ww"; do
+	absent "$f"
+done
+present "$MS_DIR/machine-ssl.key.tmp-not-ours"
+rm -f "$MS_DIR/machine-ssl.key.tmp-not-ours"
+eq "$(served)" "$(fp "$W/m3.crt")"
+
 finish
