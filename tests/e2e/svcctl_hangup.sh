@@ -20,11 +20,13 @@ RUN=$(find "$CERTKIT_ROOT" -type d -name run | head -1)
 
 # random in [0, $1) from /dev/urandom
 rnd() { echo $(( $(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1 )); }
-# signal every process of session $2 with $1 (a dropped SSH session)
+# signal session $2's process group with $1 at once, as the kernel does when
+# a terminal hangs up (SIGHUP to its process group).  A ps-then-kill loop
+# would signal pids it listed a moment before: a service svcctl spawned in
+# between, already in a session of its own, would be killed by the test,
+# not by any hang-up.
 sig_session() {
-	ps -e -o pid=,sid= | awk -v s="$2" '$2 == s { print $1 }' | while read -r p; do
-		kill "-$1" "$p" 2>/dev/null
-	done
+	kill -s "$1" -- "-$2" 2>/dev/null
 }
 # service processes of this sandbox whose session no pidfile records
 untracked() {
