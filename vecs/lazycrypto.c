@@ -51,6 +51,15 @@
 	"\"description\":\"certificates and keys (loaded on first use)\"," \
 	"\"priority\":\"required\"," \
 	"\"soname\":[\"" CK_LIBCRYPTO_SONAME "\"]}]"
+/* clang's AddressSanitizer would pad the note with a redzone, and a reader
+ * would then find no note of the right size: the note is not instrumented
+ * (gcc leaves globals in a section of their own alone) */
+#if defined(__clang__)
+#define CK_NOTE_NO_ASAN __attribute__((no_sanitize("address")))
+#else
+#define CK_NOTE_NO_ASAN
+#endif
+CK_NOTE_NO_ASAN
 __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	uint32_t n_namesz, n_descsz, n_type;
 	char name[sizeof(CK_DLOPEN_NOTE_OWNER)];	/* 4 bytes: no padding */
