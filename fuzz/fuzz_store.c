@@ -1,10 +1,11 @@
 /*
  * fuzz_store.c: the store's record decoders.  A damaged or hostile data.mdb
- * reaches store_decode() and entry_decode() before anything else looks at a
- * value, so they must refuse every malformed record without reading past it.
- * They are static; lib/store.c is compiled into this target to reach them.
+ * reaches store_decode() and store_entry_decode() before anything else looks
+ * at a value, so they must refuse every malformed record without reading
+ * past it.  store_decode is static: lib/store_acl.c is compiled into this
+ * target to reach it; store_entry_decode is store_int.h's.
  */
-#include "../lib/store.c"
+#include "../lib/store_acl.c"
 
 #include <stdint.h>
 
@@ -29,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)strlen(info.name);
 		(void)ck_store_access(&info, 1000, CK_ACCESS_READ);
 	}
-	if (entry_decode(&v, &e) == 0) {
+	if (store_entry_decode(&v, &e) == 0) {
 		(void)strlen(e.alias);
 		if (e.cert_len > 0)
 			(void)memchr(e.cert_pem, '\0', e.cert_len);
