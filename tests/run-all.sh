@@ -39,11 +39,18 @@ case ${1:-} in
 *) echo "usage: sh tests/run-all.sh [--long]" >&2; exit 2 ;;
 esac
 sh "$top/tests/deps.sh"
+# the unit suites' keys (tests/unit/helpers.c): made by the first stage,
+# loaded by the others (under valgrind an RSA key takes 20-60 CPU-seconds)
+CK_TEST_KEYDIR=$(mktemp -d "${TMPDIR:-/tmp}/ckkeys.XXXXXX")
+export CK_TEST_KEYDIR
+trap 'rm -rf "$CK_TEST_KEYDIR"' EXIT
 status=0
 summary=""
 npass=0 nfail=0
 if [ "$long" = 1 ]; then
 	GCC_TRIALS=${CK_TRIALS:-500} ASAN_TRIALS=${CK_TRIALS:-500}
+	# tests with cases only the soak runs (fleet_rotate.sh's extra playbook runs)
+	CK_LONG=1; export CK_LONG
 	FUZZ_SECONDS=${FUZZ_SECONDS:-300}
 	# the e2e tests under memcheck: all but three whose subject is timing,
 	# not memory (hostile_inputs.sh: 100 MiB of service output, a full

@@ -2,8 +2,13 @@
 # ansible/rotate.yml over a real sshd against three sandbox nodes: custom
 # mode and vmca mode each rotate every node (each serves its new
 # certificate, read with openssl s_client; the old one is in BACKUP_STORE);
-# a second run changes nothing; --check changes nothing; --diff shows the
-# thumbprints; report.yml prints the census soonest first.
+# report.yml prints the census soonest first;
+# bad input is refused before anything changes.  With CK_LONG=1 (run-all
+# --long) also: --check changes nothing and --diff shows the thumbprints; a
+# second custom and vmca run change nothing; certkit_renew_days rotates what
+# is due (fleet_fail.sh's last run is CI's "a second run changes nothing").
+# (Each playbook run is about 60 Ansible tasks per node: CI runs the ones
+# issue 9 asks for, the soak the rest.)
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/fleet_lib.sh"
 
@@ -25,6 +30,7 @@ for i in 1 2 3; do eval "m1_$i=\$(stored $i)"; done
 t "the nodes serve their first certificates"
 for i in 1 2 3; do eval "eq \"\$(served $i)\" \"\$m1_$i\""; done
 
+if [ "${CK_LONG:-0}" = 1 ]; then
 t "--check --diff, custom mode: exit 0, nothing changed, the plan shown"
 P rotate.yml --check --diff -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
 eq "$rc" 0
@@ -36,6 +42,7 @@ t "--check leaves no staging directory and no new root"
 eq "$(find "$T/n1/root" -name stage)" ""
 expect_rc 0 V 1 entry list --store TRUSTED_ROOTS --aliases
 has "$T/out" "Number of entries in store :	1"
+fi
 
 t "custom mode rotates every node"
 P rotate.yml -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
@@ -51,12 +58,15 @@ for i in 1 2 3; do
 done
 eq "$(find "$T/n1/root" "$T/n2/root" -name new.key)" ""
 
+# fleet_fail.sh has a second run that changes nothing in CI
+if [ "${CK_LONG:-0}" = 1 ]; then
 t "a second custom run changes nothing (changed=0)"
 P rotate.yml -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
 eq "$rc" 0
 eq "$(recap_changed)" 0
 has "$T/play" "certkit-fleet: n2: unchanged"
 for i in 1 2 3; do eval "eq \"\$(served $i)\" \"\$c_$i\""; done
+fi
 
 t "vmca mode rotates every node"
 P rotate.yml -e certkit_mode=vmca
@@ -67,6 +77,7 @@ for i in 1 2 3; do for j in 1 2 3; do
 	expect_rc 0 V $i entry getcert --store TRUSTED_ROOTS --alias "$(tp "$T/n$j/vmca-root.pem")"
 done; done
 
+if [ "${CK_LONG:-0}" = 1 ]; then
 t "a second vmca run changes nothing (changed=0)"
 P rotate.yml -e certkit_mode=vmca
 eq "$rc" 0
@@ -77,6 +88,7 @@ P rotate.yml -e certkit_mode=vmca -e certkit_renew_days=800 --limit n3
 eq "$rc" 0
 has "$T/play" "expires within 800 days"
 has "$T/play" "certkit-fleet: n3: rotated"
+fi
 
 t "report.yml: the census of every store of every node, soonest first"
 P report.yml

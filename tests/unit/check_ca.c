@@ -28,11 +28,11 @@ static char *dir;
 static void
 make_keys(void)
 {
-	ck_assert_int_eq(ck_key_generate(CK_KEY_RSA, 2048, &kca), 0);
-	ck_assert_int_eq(ck_key_generate(CK_KEY_RSA, 2048, &kleaf), 0);
-	ck_assert_int_eq(ck_key_generate(CK_KEY_RSA, 2048, &kint), 0);
-	ck_assert_int_eq(ck_key_generate(CK_KEY_EC, 256, &kec), 0);
-	ksmall = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	ck_assert_ptr_nonnull(kca = test_key("ca", CK_KEY_RSA, 2048));
+	ck_assert_ptr_nonnull(kleaf = test_key("leaf", CK_KEY_RSA, 2048));
+	ck_assert_ptr_nonnull(kint = test_key("int", CK_KEY_RSA, 2048));
+	ck_assert_ptr_nonnull(kec = test_key("ec", CK_KEY_EC, 256));
+	ksmall = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);	/* below ck_key_generate's floor */
 	ck_assert_ptr_nonnull(ksmall);
 }
 

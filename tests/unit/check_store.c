@@ -29,9 +29,9 @@ keys_once(void)
 
 	if (k1 != NULL)
 		return;
-	ck_assert_int_eq(ck_key_generate(CK_KEY_RSA, 2048, &k1), 0);
-	ck_assert_int_eq(ck_key_generate(CK_KEY_RSA, 2048, &k2), 0);
-	ck_assert_int_eq(ck_key_generate(CK_KEY_EC, 256, &kec), 0);
+	ck_assert_ptr_nonnull(k1 = test_key("a", CK_KEY_RSA, 2048));
+	ck_assert_ptr_nonnull(k2 = test_key("b", CK_KEY_RSA, 2048));
+	ck_assert_ptr_nonnull(kec = test_key("ec", CK_KEY_EC, 256));
 	x = test_selfsigned(k1, "one", 1);
 	ck_assert_int_eq(ck_cert_to_pem(x, &pem1, &pem1_len), 0);
 	X509_free(x);

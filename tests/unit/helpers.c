@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "pki.h"
 #include "suites.h"
 
 char *
@@ -59,4 +61,34 @@ test_selfsigned(EVP_PKEY *k, const char *cn, long serial)
 	X509_sign(x, k, EVP_sha256());
 	X509_NAME_free(n);
 	return x;
+}
+
+/*
+ * Keys are the slow part of the unit suites (an RSA-2048 key takes 20-60
+ * CPU-seconds under valgrind memcheck), and no suite's subject is the
+ * randomness of its keys.  With CK_TEST_KEYDIR set (the Makefile sets it
+ * under the build tree; tests/run-all.sh to one directory for the whole
+ * run, so the gcc stage makes them and the sanitizer and valgrind stages
+ * reuse them), the key NAME is made once and loaded from NAME.pem after;
+ * ck_key_write() writes it atomically, so a forked test that reads it sees
+ * the whole key or none.  Without CK_TEST_KEYDIR every call makes a key.
+ */
+EVP_PKEY *
+test_key(const char *name, enum ck_keytype type, int bits)
+{
+	const char *dir = getenv("CK_TEST_KEYDIR");
+	char path[4096];
+	EVP_PKEY *k = NULL;
+
+	if (dir == NULL || *dir == '\0')
+		return ck_key_generate(type, bits, &k) == 0 ? k : NULL;
+	snprintf(path, sizeof(path), "%s/%s-%s%d.pem", dir, name,
+	    type == CK_KEY_RSA ? "rsa" : "ec", bits);
+	if (ck_key_load(path, NULL, &k) == 0)
+		return k;
+	if (ck_key_generate(type, bits, &k) != 0)
+		return NULL;
+	(void)mkdir(dir, 0700);
+	(void)ck_key_write(path, k, NULL);	/* a cache: a failed write costs time only */
+	return k;
 }

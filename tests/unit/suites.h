@@ -5,6 +5,8 @@
 #include <check.h>
 #include <openssl/x509.h>
 
+#include "pki.h"
+
 Suite *suite_err(void);
 Suite *suite_fileio(void);
 Suite *suite_ini(void);
@@ -25,5 +27,7 @@ char *test_tmpdir(void);
 void test_rm_rf(const char *dir);
 /* A self-signed v3 certificate for k, valid from now for one day. */
 X509 *test_selfsigned(EVP_PKEY *k, const char *cn, long serial);
+/* A key of TYPE and BITS named NAME: made once per $CK_TEST_KEYDIR (helpers.c). */
+EVP_PKEY *test_key(const char *name, enum ck_keytype type, int bits);
 
 #endif
