@@ -2,32 +2,42 @@
 # The README's test command (and .ci/run's).  On a fresh Debian 12 machine
 # (as root) it installs what is missing, then runs five stages, each
 # proving something the others do not:
-#   1. gcc: builds with -Werror and the test hooks, runs the whole suite
-#      (unit + e2e) at full size;
-#   2. clang: a release build (-Werror, --disable-test-hooks, the hardening
-#      flags), checked by tests/e2e/hardening.sh: RELRO, PIE, stack
-#      protector, FORTIFY, and `strings` finds no CERTKIT_TEST_* or
-#      CERTKIT_FAKE_NOW in the three binaries (a leaked hook fails);
+#   1. gcc: builds with -Werror and the test hooks; runs the unit suites,
+#      the randomised kill/hang-up loops at full size (GCC_TESTS; CK_TRIALS
+#      unset: each test's own count, e.g. 50+50 hang-up trials) and the
+#      fleet tests (Ansible over a real sshd), which need no sanitizer;
+#   2. deb: tests/deb.sh builds the Debian package (a hardened release
+#      build with no test hooks; its dh_auto_test runs tests/e2e/hardening.sh:
+#      RELRO, PIE, stack protector, FORTIFY, and `strings` finds no
+#      CERTKIT_TEST_* or CERTKIT_FAKE_NOW), lintians it, installs it, runs the
+#      installed programs against a sandbox and purges it (as root on
+#      Debian; SKIP_DEB=1 leaves it out).  Where it did not pass, and in the
+#      soak, a clang release build (-Werror, --disable-test-hooks) is checked
+#      by hardening.sh instead;
 #   3. asan: clang with ASan+UBSan (+LSan) and libFuzzer's coverage
-#      instrumentation (--enable-fuzzing), the whole suite again with the
-#      randomised kill/stress loops cut to CK_TRIALS (5) trials, since the
-#      gcc stage runs them in full;
+#      instrumentation (--enable-fuzzing): every unit and end-to-end test
+#      but the fleet ones, the kill/hang-up loops cut to CK_TRIALS (5)
+#      trials, since the gcc stage runs them in full.  This is where the
+#      end-to-end tests prove behaviour, under the sanitizers; the gcc stage
+#      does not repeat them;
 #   4. valgrind: memcheck finds what ASan does not (reads of uninitialised
 #      memory): the unit suites and tests/e2e/smoke.sh, a short pass
 #      through each program (VALGRIND_E2E sets the e2e list);
 #   5. fuzz: every libFuzzer target, built in the asan tree (`make
 #      fuzz-build`), replays its committed corpus and then fuzzes for
-#      FUZZ_SECONDS (10) seconds, FUZZ_JOBS (2) at once.
+#      FUZZ_SECONDS (5) seconds, FUZZ_JOBS (2) at once.
 # `sh tests/run-all.sh --long` is the soak, for a quiet machine (it takes
-# much longer): the kill loops with CK_TRIALS (500) trials in the gcc and asan
-# stages, every e2e test but three timing ones under valgrind, and
+# much longer): the gcc stage runs every test, the kill loops with CK_TRIALS
+# (500) trials in the gcc and asan stages, CK_LONG=1 (the fleet tests' extra
+# playbook runs), every e2e test but three timing ones under valgrind, and
 # FUZZ_SECONDS (300) seconds per fuzz target.
 # Test fixtures (keys, CAs; tests/lib.sh's cached_fixture) are made once
-# per stage and shared by its tests.  Test logs are printed so the results
-# are visible in CI output, and each stage's wall time is in the summary;
-# the last line is "run-all: N passed, N failed".
-# Between 2 and 3, tests/deb.sh builds, lintians, installs, runs and purges
-# the Debian package (as root on Debian; SKIP_DEB=1 leaves it out).
+# per stage and shared by its tests; the unit suites' keys once per run
+# (CK_TEST_KEYDIR).  Tests run CHECK_JOBS (3) at once on 2 CPUs: the long
+# ones (SSH round trips, services settling) mostly wait, and start first.
+# Test logs are printed so the results are visible in CI output, and each
+# stage's wall time is in the summary; the last line is
+# "run-all: N passed, N failed".
 # SKIP_GCC=1, SKIP_CLANG=1, SKIP_ASAN=1, SKIP_VALGRIND=1, SKIP_FUZZ=1 leave
 # a stage out (SKIP_ASAN also leaves out fuzz, which is built there).
 set -eu
@@ -49,6 +59,7 @@ summary=""
 npass=0 nfail=0
 if [ "$long" = 1 ]; then
 	GCC_TRIALS=${CK_TRIALS:-500} ASAN_TRIALS=${CK_TRIALS:-500}
+	GCC_TESTS=${GCC_TESTS:-}	# every test
 	# tests with cases only the soak runs (fleet_rotate.sh's extra playbook runs)
 	CK_LONG=1; export CK_LONG
 	FUZZ_SECONDS=${FUZZ_SECONDS:-300}
@@ -65,10 +76,15 @@ if [ "$long" = 1 ]; then
 	 tests/e2e/svcctl_swap.sh tests/e2e/secrets.sh tests/e2e/workflow_csr.sh"}
 else
 	GCC_TRIALS=${CK_TRIALS:-} ASAN_TRIALS=${CK_TRIALS:-5}
-	FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+	# the longest first: with CHECK_JOBS at once they overlap from the start
+	GCC_TESTS=${GCC_TESTS:-"tests/e2e/fleet_fail.sh tests/e2e/fleet_rotate.sh
+	 tests/e2e/svcctl_hangup.sh tests/e2e/vecs_crash.sh tests/e2e/fleet_lint.sh tests/unit/runner"}
+	FUZZ_SECONDS=${FUZZ_SECONDS:-5}
 	VALGRIND_E2E=${VALGRIND_E2E:-tests/e2e/smoke.sh}
 fi
 VALGRIND_E2E=$(echo $VALGRIND_E2E)	# one line, for TESTS= and the echo
+GCC_TESTS=$(echo $GCC_TESTS)
+CHECK_JOBS=${CHECK_JOBS:-3}
 
 # tally RES P F: add a stage's passed and failed tests to the closing line;
 # a stage that failed with no failed test counted (a build, a crash of the
@@ -110,7 +126,7 @@ check() {
 	echo "=== $name: make check $*"
 	start=$(date +%s)
 	rm -rf "$bdir/tests/fixtures"
-	if (cd "$bdir" && ${trials:+env CK_TRIALS="$trials"} make -j2 check "$@" >"$name.out" 2>&1); then
+	if (cd "$bdir" && ${trials:+env CK_TRIALS="$trials"} make -j"$CHECK_JOBS" check "$@" >"$name.out" 2>&1); then
 		res=ok
 	else
 		res=FAILED; status=1
@@ -122,10 +138,39 @@ check() {
 }
 
 if [ "${SKIP_GCC:-0}" != 1 ]; then
-	build gcc "$top/build" && check gcc "$top/build" "$GCC_TRIALS"
+	if build gcc "$top/build"; then
+		if [ -n "$GCC_TESTS" ]; then
+			check gcc "$top/build" "$GCC_TRIALS" TESTS="$GCC_TESTS"
+		else
+			check gcc "$top/build" "$GCC_TRIALS"
+		fi
+	fi
 fi
 
-if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
+deb_res=skipped
+if [ "${SKIP_DEB:-0}" != 1 ]; then
+	echo "=== deb: tests/deb.sh (build the .deb, lintian, dpkg -i, run, dpkg --purge)"
+	start=$(date +%s)
+	if sh "$top/tests/deb.sh" >"$top/build/deb.out" 2>&1; then rc=0; else rc=$?; fi
+	cat "$top/build/deb.out"
+	case $rc in
+	0) res=ok ;;
+	77) res=skipped ;;
+	*) res=FAILED; status=1 ;;
+	esac
+	# its closing line: "deb: N passed, N failed"
+	set -- $(grep '^deb: ' "$top/build/deb.out" | tail -n 1 | tr -cs '0-9' ' ') 0 0
+	[ "$res" = skipped ] || tally $res "$1" "$2"
+	deb_res=$res
+	note "deb (tests/deb.sh): $res ($(( $(date +%s) - start ))s) $(grep '^deb: ' "$top/build/deb.out" | tail -n 1)"
+fi
+
+# the package build is a hardened release build (gcc, --disable-test-hooks)
+# that runs hardening.sh, and the asan stage builds with clang -Werror:
+# the clang release stage runs only where the package stage did not pass,
+# and in the soak
+if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null &&
+    { [ "$long" = 1 ] || [ "$deb_res" != ok ]; }; then
 	start=$(date +%s)
 	if CC=clang build clang "$top/build-clang" --disable-test-hooks; then
 		echo "=== clang: tests/e2e/hardening.sh on the release build"
@@ -141,22 +186,6 @@ if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
 		tally $res "$1" "$2"
 		note "clang release build + hardening.sh: $res ($(( $(date +%s) - start ))s) $(tail -n 1 "$top/build-clang/hardening.out")"
 	fi
-fi
-
-if [ "${SKIP_DEB:-0}" != 1 ]; then
-	echo "=== deb: tests/deb.sh (build the .deb, lintian, dpkg -i, run, dpkg --purge)"
-	start=$(date +%s)
-	if sh "$top/tests/deb.sh" >"$top/build/deb.out" 2>&1; then rc=0; else rc=$?; fi
-	cat "$top/build/deb.out"
-	case $rc in
-	0) res=ok ;;
-	77) res=skipped ;;
-	*) res=FAILED; status=1 ;;
-	esac
-	# its closing line: "deb: N passed, N failed"
-	set -- $(grep '^deb: ' "$top/build/deb.out" | tail -n 1 | tr -cs '0-9' ' ') 0 0
-	[ "$res" = skipped ] || tally $res "$1" "$2"
-	note "deb (tests/deb.sh): $res ($(( $(date +%s) - start ))s) $(grep '^deb: ' "$top/build/deb.out" | tail -n 1)"
 fi
 
 asan_built=0
