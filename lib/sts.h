@@ -41,9 +41,14 @@
 #define CK_STORE_STS		"STS_SIGNING_CERT"
 #define CK_STS_ACTIVE_ALIAS	"__SIGNING_CERT"
 #define CK_STS_CHAIN_PREFIX	"TrustedCertChain-"
-/* refresh: the API's default key size for VMCA-issued certificates, and
- * the 10-year lifespan VMware gives the VMCA-issued signing certificate
- * (notAfter is still capped at the VMCA root's, lib/ca.h) */
+/* refresh: the API issues it "in accordance with vCenter CA policy"
+ * without naming a size, so the key size is the API's default for every
+ * VMCA-issued key (TlsCsr, ReplaceSpec, VmcaRoot: 3072); the lifetime is
+ * "the standard lifespan of the vCenter Server STS signing certificate",
+ * 10 years (vSphere Automation SDK programming guide, "Refresh the
+ * vCenter Server STS signing certificate"; vSphere 7.0 Authentication,
+ * "the VMCA-issued STS signing certificate is valid for 10 years").
+ * notAfter is still capped at the VMCA root's (lib/ca.h). */
 #define CK_STS_KEY_BITS		3072
 #define CK_STS_DAYS		3650
 #define CK_STS_CN		"STS"
