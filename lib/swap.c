@@ -30,6 +30,7 @@
 #include "publish.h"
 #include "secmem.h"
 #include "store.h"
+#include "sts.h"
 #include "supervisor.h"
 #include "swap.h"
 #include "swap_int.h"
@@ -157,6 +158,11 @@ put_entry(struct run *rn, const struct ck_entry *e, const char *sha1, const char
 		ck_entry_free(root);
 		if (r != 0 && r != CK_E_EXIST)
 			goto out;
+	}
+	if (ck_sts_is_signing(rn->j->store, rn->j->alias)) {
+		/* the previous signing chain stays validating (lib/sts.h) */
+		r = ck_sts_activate(st, e, backup);
+		goto out;
 	}
 	r = ck_store_entry_get(st, rn->j->store, rn->j->alias, &cur);
 	if (r == 0 && ck_swap_digests(cur, csha1, csha256) == 0 && strcmp(csha1, sha1) == 0) {
@@ -472,6 +478,10 @@ entry_unchanged(const struct ck_swap *sw)
 		r = ck_swap_digests(cur, sha1, sha256);
 	if (r != 0 && r != CK_E_NOENT)
 		goto out;
+	if (r == CK_E_NOENT && strcmp(sw->old_sha1, CK_SWAP_NONE) == 0) {
+		r = 0;	/* the first entry of its alias, and still the first */
+		goto out;
+	}
 	if (r == CK_E_NOENT || strcmp(sha1, sw->old_sha1) != 0) {
 		r = ck_errf(CK_E_BUSY, "%s/%s changed while this swap was being prepared (it was %s, "
 		    "it is now %s): another swap completed in between; nothing was changed; check the "

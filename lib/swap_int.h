@@ -1,8 +1,9 @@
 /*
  * swap_int.h: what the two halves of the swap share, private to them:
  * lib/swap_prepare.c (obtain and validate the new entry, describe the
- * plan) and lib/swap.c (journal and run the phases).  Nothing else
- * includes this header.
+ * plan) and lib/swap.c (journal and run the phases), and lib/sts*.c, which
+ * swap the STS signing certificate with them.  Nothing else includes
+ * this header.
  */
 #ifndef CK_SWAP_INT_H
 #define CK_SWAP_INT_H
@@ -54,5 +55,22 @@ size_t ck_swap_core_names(const struct ck_registry *reg, char *buf, size_t sz);
  * CK_E_NOSPC with a message saying nothing was changed.
  */
 int ck_swap_check_space(const struct ck_swap *sw);
+
+/* lib/sts_prepare.c shares these too (the STS signing certificate is
+ * swapped by the same engine).  The old thumbprints of a swap that
+ * installs the first entry of its alias (there was none): */
+#define CK_SWAP_NONE "none"
+/* Valid now (CK_E_EXPIRED), a warning to notify within 30 days. */
+int ck_swap_check_validity(const struct ck_swap *sw, X509 *leaf);
+/* leaf verifies through chain to TRUSTED_ROOTS or one of roots (NULL:
+ * none), at ck_now(); *what names what it verified to, *full (full may
+ * be NULL) gets the verified chain, leaf to root; CK_E_VERIFY ending in
+ * hint (what the user can do). */
+int ck_swap_verify_to(struct ck_store *st, X509 *leaf, STACK_OF(X509) *chain,
+    STACK_OF(X509) *roots, const char *hint, const char **what, STACK_OF(X509) **full);
+/* Open the VMCA, which must have a root (CK_E_CA_MISSING); *ca is set
+ * (to close) even on failure. */
+struct ck_ca;
+int ck_swap_vmca(struct ck_ca **ca);
 
 #endif

@@ -142,9 +142,14 @@ collect_roots(const struct ck_entry *e, void *arg)
 	return 0;
 }
 
-/* The leaf verifies through chain to TRUSTED_ROOTS or a --root-cert root. */
-static int
-verify_chain(struct ck_store *st, const struct source *src, const char **what)
+/*
+ * leaf verifies through chain to TRUSTED_ROOTS or one of roots (may be
+ * NULL); *what names what it verified to; *full (if full != NULL) gets the
+ * chain that verified, leaf to root.  hint ends the CK_E_VERIFY message.
+ */
+int
+ck_swap_verify_to(struct ck_store *st, X509 *leaf, STACK_OF(X509) *chain, STACK_OF(X509) *roots,
+    const char *hint, const char **what, STACK_OF(X509) **full)
 {
 	X509_STORE *xs = NULL;
 	X509_STORE_CTX *ctx = NULL;
@@ -158,11 +163,11 @@ verify_chain(struct ck_store *st, const struct source *src, const char **what)
 	if ((r = ck_store_entry_iter(st, CK_STORE_TRUSTED_ROOTS, collect_roots, xs)) != 0 &&
 	    r != CK_E_NOENT)
 		goto out;
-	for (int i = 0; src->roots != NULL && i < sk_X509_num(src->roots); i++) {
-		X509_STORE_add_cert(xs, sk_X509_value(src->roots, i));
+	for (int i = 0; roots != NULL && i < sk_X509_num(roots); i++) {
+		X509_STORE_add_cert(xs, sk_X509_value(roots, i));
 		*what = "TRUSTED_ROOTS or --root-cert";
 	}
-	if (!X509_STORE_CTX_init(ctx, xs, src->leaf, src->chain)) {
+	if (!X509_STORE_CTX_init(ctx, xs, leaf, chain)) {
 		r = ck_errssl(CK_E_CRYPTO, "X509_STORE_CTX_init");
 		goto out;
 	}
@@ -170,9 +175,12 @@ verify_chain(struct ck_store *st, const struct source *src, const char **what)
 	ERR_clear_error();
 	if (X509_verify_cert(ctx) != 1) {
 		err = X509_STORE_CTX_get_error(ctx);
-		r = ck_errf(CK_E_VERIFY, "the chain does not verify to %s: %s (depth %d); add the "
-		    "issuing root with --root-cert or vecs entry create --store TRUSTED_ROOTS",
-		    *what, X509_verify_cert_error_string(err), X509_STORE_CTX_get_error_depth(ctx));
+		r = ck_errf(CK_E_VERIFY, "the chain does not verify to %s: %s (depth %d); %s",
+		    *what, X509_verify_cert_error_string(err), X509_STORE_CTX_get_error_depth(ctx), hint);
+		goto out;
+	}
+	if (full != NULL && (*full = X509_STORE_CTX_get1_chain(ctx)) == NULL) {
+		r = ck_errssl(CK_E_NOMEM, "X509_STORE_CTX_get1_chain");
 		goto out;
 	}
 	r = 0;
@@ -181,6 +189,14 @@ out:
 	X509_STORE_free(xs);
 	ERR_clear_error();
 	return r;
+}
+
+/* The leaf verifies through chain to TRUSTED_ROOTS or a --root-cert root. */
+static int
+verify_chain(struct ck_store *st, const struct source *src, const char **what)
+{
+	return ck_swap_verify_to(st, src->leaf, src->chain, src->roots, "add the issuing root "
+	    "with --root-cert or vecs entry create --store TRUSTED_ROOTS", what, NULL);
 }
 
 static void
@@ -267,6 +283,26 @@ validate(struct ck_swap *sw, struct ck_store *st, const struct source *src, cons
 	return 0;
 }
 
+/* The same checks for the STS signing certificate (lib/sts_prepare.c). */
+int
+ck_swap_check_validity(const struct ck_swap *sw, X509 *leaf)
+{
+	return check_validity(sw, leaf);
+}
+
+int
+ck_swap_vmca(struct ck_ca **ca)
+{
+	int r;
+
+	if ((r = ck_ca_open(NULL, ca)) != 0)
+		return r;
+	if (!ck_ca_has_root(*ca))
+		return ck_errf(CK_E_CA_MISSING, "the VMCA in %s has no root; create one with "
+		    "certool --selfca", ck_path(CK_PATH_VMCA));
+	return 0;
+}
+
 /* --- the sources ------------------------------------------------------------ */
 
 /* Name path in the error unless the detail already does. */
@@ -348,13 +384,8 @@ source_vmca(const struct ck_swap *sw, const struct ck_swap_req *req, struct sour
 	memset(&so, 0, sizeof(so));
 	so.days = req->days;
 	so.flags = CK_SIGN_NO_RECORD;
-	if ((r = ck_ca_open(NULL, &ca)) != 0)
+	if ((r = ck_swap_vmca(&ca)) != 0)
 		goto out;
-	if (!ck_ca_has_root(ca)) {
-		r = ck_errf(CK_E_CA_MISSING, "the VMCA in %s has no root; create one with "
-		    "certool --selfca", ck_path(CK_PATH_VMCA));
-		goto out;
-	}
 	if (req->renew) {
 		ck_swap_note(sw->notify, sw->u, CK_NOTE_INFO, "source: VMCA renewal of the current certificate");
 		if ((r = ck_swap_leaf(sw->old, &oldleaf)) != 0)

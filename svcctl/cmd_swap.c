@@ -216,3 +216,22 @@ out:
 	ck_registry_free(reg);
 	return x;
 }
+
+/* For cmd_sts.c: the signing-certificate swaps print and exit as these. */
+void
+svcctl_swap_notify(void *u, enum ck_swap_note kind, const char *msg)
+{
+	notify(u, kind, msg);
+}
+
+int
+svcctl_prepare_status(int r)
+{
+	return prepare_status(r);
+}
+
+int
+svcctl_run_status(int r, int rolled_back)
+{
+	return run_status(r, rolled_back);
+}

@@ -25,6 +25,7 @@ enum optid {
 	O_RESUME, O_ROLLBACK, O_ALL, O_IGNORE, O_PROFILE, O_REGISTRY, O_CERT, O_KEY,
 	O_KEY_PASSWORD, O_CHAIN, O_ROOT_CERT, O_VMCA_CONFIG, O_RENEW, O_IF_EXPIRES, O_DAYS, O_STORE,
 	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION,
+	O_STS_GET, O_STS_SET, O_STS_REFRESH, O_STS_REMOVE, O_JSON,
 };
 
 static const struct option_def {
@@ -63,6 +64,15 @@ static const struct option_def {
 	{ O_DRY_RUN, "dry-run", 'n', NULL, "print the plan and the validation; change nothing" },
 	{ O_HELP, "help", 'h', NULL, "this help" },
 	{ O_VERSION, "version", 0, NULL, "print the version" },
+	{ O_STS_GET, "get-signing-cert", 0, NULL,
+	    "show the STS signing certificate: active chain, chains that validate" },
+	{ O_STS_SET, "set-signing-cert", 0, NULL,
+	    "make --cert (chain) + --key (PKCS#8) the STS signing cert, restart" },
+	{ O_STS_REFRESH, "refresh-signing-cert", 0, NULL,
+	    "have the VMCA issue a new STS signing cert, make it active, restart" },
+	{ O_STS_REMOVE, "remove-signing-chain", 0, "ALIAS",
+	    "drop a chain that only validates tokens (not the active one)" },
+	{ O_JSON, "json", 0, NULL, "--get-signing-cert as JSON" },
 };
 #define NOPTS (sizeof(options) / sizeof(options[0]))
 
@@ -75,6 +85,10 @@ static const struct svcctl_cmd commands[] = {
 	{ A_REPLACE, cmd_swap },
 	{ A_RESUME, cmd_swap },
 	{ A_ROLLBACK, cmd_swap },
+	{ A_STS_GET, cmd_sts },
+	{ A_STS_SET, cmd_sts },
+	{ A_STS_REFRESH, cmd_sts },
+	{ A_STS_REMOVE, cmd_sts },
 };
 
 static void
@@ -90,6 +104,10 @@ usage(FILE *f)
 	    "              --renew [--if-expires-within DAYS]] [--days N] [--store NAME]\n"
 	    "              [--alias ALIAS] [--fqdn NAME] [-n|--dry-run]\n"
 	    "       svcctl --resume|--rollback [-r FILE]\n"
+	    "       svcctl --get-signing-cert [--json]\n"
+	    "       svcctl --set-signing-cert --cert FILE --key FILE [-r FILE] [-n|--dry-run]\n"
+	    "       svcctl --refresh-signing-cert [-r FILE] [-n|--dry-run]\n"
+	    "       svcctl --remove-signing-chain ALIAS\n"
 	    "       svcctl -h|--help|--version\n\noptions:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[64];
@@ -114,7 +132,9 @@ action_name(enum svcctl_action a)
 	static const struct { enum svcctl_action a; const char *name; } names[] = {
 		{ A_START, "--start" }, { A_STOP, "--stop" }, { A_RESTART, "--restart" },
 		{ A_REPLACE, "--replace-cert" }, { A_RESUME, "--resume" },
-		{ A_ROLLBACK, "--rollback" },
+		{ A_ROLLBACK, "--rollback" }, { A_STS_SET, "--set-signing-cert" },
+		{ A_STS_REFRESH, "--refresh-signing-cert" },
+		{ A_STS_REMOVE, "--remove-signing-chain" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -198,6 +218,14 @@ parse(int argc, char **argv, struct svcctl_opts *o)
 		case O_ROLLBACK: r = set_action(o, A_ROLLBACK, a); break;
 		case O_HELP: r = set_action(o, A_HELP, a); break;
 		case O_VERSION: r = set_action(o, A_VERSION, a); break;
+		case O_STS_GET: r = set_action(o, A_STS_GET, a); break;
+		case O_STS_SET: r = set_action(o, A_STS_SET, a); break;
+		case O_STS_REFRESH: r = set_action(o, A_STS_REFRESH, a); break;
+		case O_STS_REMOVE:
+			o->remove_chain = val;
+			r = set_action(o, A_STS_REMOVE, a);
+			break;
+		case O_JSON: o->json = 1; r = 0; break;
 		case O_ALL: o->all = 1; r = 0; break;
 		case O_IGNORE: o->ignore = 1; r = 0; break;
 		case O_DRY_RUN: o->dry_run = 1; r = 0; break;
@@ -244,6 +272,12 @@ check_combination(struct svcctl_opts *o)
 	int swap = o->action == A_REPLACE;
 	int control = o->action == A_START || o->action == A_STOP || o->action == A_RESTART;
 
+	if (o->action >= A_STS_GET)
+		return cmd_sts_check(o);
+	if (o->json) {
+		ck_warnx("--json goes with --get-signing-cert");
+		return SX_USAGE;
+	}
 	if (!swap && (o->cert || o->key || o->chain || o->root_cert || o->vmca_config || o->renew ||
 	    o->days || o->store || o->alias || o->fqdn || o->key_password)) {
 		ck_warnx("certificate options need --replace-cert; see svcctl --help");

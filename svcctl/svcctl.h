@@ -10,6 +10,7 @@
 
 #include "registry.h"
 #include "supervisor.h"
+#include "swap.h"
 
 /* EXIT STATUS of svcctl(8); fixed, tested in tests/e2e/svcctl_*.sh. */
 enum {
@@ -31,6 +32,7 @@ enum {
 enum svcctl_action {
 	A_NONE = 0, A_START, A_STOP, A_RESTART, A_STATUS, A_LIST, A_REPLACE,
 	A_RESUME, A_ROLLBACK, A_HELP, A_VERSION,
+	A_STS_GET, A_STS_SET, A_STS_REFRESH, A_STS_REMOVE,	/* cmd_sts.c */
 };
 
 struct svcctl_opts {
@@ -41,6 +43,8 @@ struct svcctl_opts {
 	const char *registry, *profile;
 	const char *cert, *key, *chain, *root_cert, *vmca_config, *key_password;
 	const char *store, *alias, *fqdn;
+	int json;			/* --get-signing-cert --json */
+	const char *remove_chain;	/* --remove-signing-chain ALIAS */
 	char **names;
 	size_t nnames;
 };
@@ -54,6 +58,15 @@ int cmd_control(struct svcctl_opts *o);	/* --start --stop --restart */
 int cmd_status(struct svcctl_opts *o);	/* --status */
 int cmd_list(struct svcctl_opts *o);	/* --list-services --list */
 int cmd_swap(struct svcctl_opts *o);	/* --replace-cert --resume --rollback */
+/* --get/--set/--refresh-signing-cert, --remove-signing-chain; and the
+ * options those accept (SX_USAGE with a message, else 0) */
+int cmd_sts(struct svcctl_opts *o);
+int cmd_sts_check(const struct svcctl_opts *o);
+/* cmd_swap.c's progress printer and exit statuses, which the signing-
+ * certificate swaps share */
+void svcctl_swap_notify(void *u, enum ck_swap_note kind, const char *msg);
+int svcctl_prepare_status(int r);
+int svcctl_run_status(int r, int rolled_back);
 
 /* Load the registry named by -r/--registry or ck_path(CK_PATH_REGISTRY);
  * prints the error and returns SX_REGISTRY on failure. */
