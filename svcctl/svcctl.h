@@ -41,6 +41,10 @@ struct svcctl_opts {
 	const char *registry, *profile;
 	const char *cert, *key, *chain, *root_cert, *vmca_config, *key_password;
 	const char *store, *alias, *fqdn;
+	const char *p12;		/* --p12 FILE */
+	int self_signed;		/* --self-signed */
+	long from_backup;		/* --from-backup N, or -1 */
+	long backup_depth;		/* --backup-depth N, or 0 */
 	char **names;
 	size_t nnames;
 };

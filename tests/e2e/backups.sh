@@ -62,3 +62,76 @@ t "m2 is current again"
 eq "$(stored)" "$M2"
 t "the backup of m1 survived the failed swap"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M1"
+t "the failed swap left no bkp_ generation behind"
+eq "$(backups)" "bkp___MACHINE_CERT"
+
+# --- the history ------------------------------------------------------------------
+write_registry
+t "swap m2 -> m3: m2 newest, m1 beside it"
+expect_rc 0 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
+has "$T/out" "as bkp___MACHINE_CERT (older ones kept: 3 in all)"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
+eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M1"
+t "swap m3 -> m1: three generations"
+expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M3"
+eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M2"
+eq "$(stored bkp___MACHINE_CERT.2 BACKUP_STORE)" "$M1"
+t "swap m1 -> m2: the default depth (3) drops the oldest"
+expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
+eq "$(backups)" "$(printf 'bkp___MACHINE_CERT\nbkp___MACHINE_CERT.1\nbkp___MACHINE_CERT.2')"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M1"
+eq "$(stored bkp___MACHINE_CERT.2 BACKUP_STORE)" "$M2"
+t "the history is in BACKUP_STORE for vecs and openssl"
+"$VECS" entry getcert --store BACKUP_STORE --alias bkp___MACHINE_CERT.1 --output "$W/b1.pem" >/dev/null
+eq "$(fp "$W/b1.pem")" "$M3"
+
+t "--backup-depth 0 refused (2)"
+expect_rc 2 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key" --backup-depth 0
+t "--backup-depth 10 refused (2)"
+expect_rc 2 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key" --backup-depth 10
+t "--backup-depth without --replace-cert refused (2)"
+expect_rc 2 S --status --backup-depth 2
+t "store and history unchanged after the refusals"
+eq "$(stored)" "$M2"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M1"
+
+# --- --from-backup ---------------------------------------------------------------
+t "--from-backup 1 --dry-run: validates bkp___MACHINE_CERT.1 (m3), changes nothing"
+expect_rc 0 S --replace-cert --from-backup 1 --dry-run
+has "$T/out" "source: BACKUP_STORE/bkp___MACHINE_CERT.1 (backup 1)"
+has "$T/out" "ok: the chain verifies to TRUSTED_ROOTS"
+eq "$(stored)" "$M2"
+t "--from-backup 1 puts m3 back, verified as served"
+expect_rc 0 S --replace-cert --from-backup 1
+eq "$(stored)" "$M3"
+eq "$(served)" "$M3"
+t "the replaced m2 is the newest backup"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
+t "--from-backup 0 puts m2 back; --backup-depth 1 keeps one backup"
+expect_rc 0 S --replace-cert --from-backup 0 --backup-depth 1
+eq "$(stored)" "$M2"
+eq "$(served)" "$M2"
+eq "$(backups)" "bkp___MACHINE_CERT"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M3"
+t "--from-backup of a generation that does not exist: NotFound (6)"
+expect_rc 6 S --replace-cert --from-backup 4
+has "$T/err" "no backup 4 of __MACHINE_CERT"
+t "--from-backup 9 is out of range (2)"
+expect_rc 2 S --replace-cert --from-backup 9
+t "--from-backup with --key refused (2)"
+expect_rc 2 S --replace-cert --from-backup 0 --key "$W/m3.key"
+t "--from-backup with another source refused (2)"
+expect_rc 2 S --replace-cert --from-backup 0 --renew
+t "a backup that fails validation is refused (5): expired"
+CERTKIT_FAKE_NOW=$(( $(date +%s) + 800 * 86400 )) expect_rc 5 S --replace-cert --from-backup 0
+has "$T/err" "expired"
+t "a keyless backup is refused (5)"
+"$VECS" entry create --store BACKUP_STORE --alias bkp___MACHINE_CERT.1 --cert "$W/m1.crt" >/dev/null
+expect_rc 5 S --replace-cert --from-backup 1
+has "$T/err" "holds no certificate with a private key"
+t "store unchanged after the refusals"
+eq "$(stored)" "$M2"
+eq "$(served)" "$M2"
+
+finish
