@@ -39,7 +39,10 @@ ck_swap_source_p12(const struct ck_swap *sw, const struct ck_swap_req *req, stru
 	return r;
 }
 
-/* The extensions of a self-signed machine certificate for fqdn. */
+/* The extensions of a self-signed machine certificate for fqdn (x has
+ * its key set).  The AKI matters: without it, chain building takes an
+ * earlier self-signed certificate with the same name in TRUSTED_ROOTS for
+ * this one's issuer, and the verification fails. */
 static int
 selfsigned_exts(X509 *x, EVP_PKEY *key, const char *fqdn)
 {
@@ -67,7 +70,8 @@ selfsigned_exts(X509 *x, EVP_PKEY *key, const char *fqdn)
 	g = NULL;
 	if ((r = ck_ext_push_bc(&exts, 0, -1)) != 0 ||
 	    (r = ck_ext_push_ku(&exts, 1, KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT)) != 0 ||
-	    (r = ck_ext_push_san(&exts, gens)) != 0 || (r = ck_ext_push_ski(&exts, key)) != 0)
+	    (r = ck_ext_push_san(&exts, gens)) != 0 || (r = ck_ext_push_ski(&exts, key)) != 0 ||
+	    (r = ck_ext_push_aki(&exts, x)) != 0)
 		goto out;
 	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++)
 		if (!X509_add_ext(x, sk_X509_EXTENSION_value(exts, i), -1)) {
@@ -130,13 +134,17 @@ ck_swap_source_selfsigned(const struct ck_swap *sw, const struct ck_swap_req *re
 		r = ck_errssl(CK_E_CRYPTO, "X509_sign");
 		goto out;
 	}
+	/* a decoded copy: x cached its extensions (none yet) when the AKI was
+	 * made, and verification must see the ones it has now */
+	if ((src->leaf = X509_dup(x)) == NULL) {
+		r = ck_errssl(CK_E_NOMEM, "X509_dup");
+		goto out;
+	}
 	if ((src->chain = sk_X509_new_null()) == NULL || (src->roots = sk_X509_new_null()) == NULL ||
-	    !X509_up_ref(x) || !sk_X509_push(src->roots, x)) {
+	    !X509_up_ref(src->leaf) || !sk_X509_push(src->roots, src->leaf)) {
 		r = ck_errf(CK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	src->leaf = x;
-	x = NULL;
 	r = 0;
 out:
 	X509_free(x);

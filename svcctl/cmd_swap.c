@@ -86,6 +86,7 @@ prepare_status(int r)
 	case CK_E_POLICY:
 	case CK_E_SUBJECT:
 	case CK_E_CSR_FIELD:
+	case CK_E_LIMIT:
 		return SX_INVALID;
 	default:
 		return SX_FAIL;

@@ -209,6 +209,10 @@ import_p12(struct vctx *ctx)
 		goto out;
 	}
 	printf("Entry with alias [%s] in store [%s] was created successfully \n", e->alias, store);
+	if (ctx->set[O_REPLACE])
+		fprintf(stderr, "Note: the store entry was replaced; nothing was validated against "
+		    "the node (FQDN, chain, expiry), no service was restarted and nothing verified "
+		    "what they serve: svcctl --replace-cert --p12 does all of that, with rollback \n");
 	r = vecs_autopublish(ctx->st, store);
 out:
 	ck_entry_free(e);
