@@ -134,4 +134,34 @@ t "store unchanged after the refusals"
 eq "$(stored)" "$M2"
 eq "$(served)" "$M2"
 
+# --- a swap killed halfway: --rollback and --resume handle the history --------
+"$VECS" entry delete --store BACKUP_STORE --alias bkp___MACHINE_CERT.1 -y >/dev/null
+t "killed after the swap phase: the history is shifted"
+CERTKIT_TEST_KILL_AT=publish expect_rc 137 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
+eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M3"
+t "--rollback puts the history back as it was"
+expect_rc 0 S --rollback
+eq "$(stored)" "$M2"
+eq "$(backups)" "bkp___MACHINE_CERT"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M3"
+t "killed again, then --resume keeps the shifted history"
+CERTKIT_TEST_KILL_AT=publish expect_rc 137 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
+expect_rc 0 S --resume
+eq "$(stored)" "$M1"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
+eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M3"
+
+write_registry "exec sh $W/proxy.sh"
+t "a failing swap killed during its rollback, after the history was put back"
+CERTKIT_TEST_KILL_AT=rollback-start expect_rc 137 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
+t "--rollback finishes it without shifting the history a second time"
+expect_rc 0 S --rollback
+eq "$(stored)" "$M1"
+eq "$(served)" "$M1"
+eq "$(backups)" "$(printf 'bkp___MACHINE_CERT\nbkp___MACHINE_CERT.1')"
+eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
+eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M3"
+
 finish

@@ -25,6 +25,7 @@ static const struct {
 	{ "registry", suite_registry },
 	{ "journal", suite_journal },
 	{ "secrets", suite_secrets },
+	{ "backup", suite_backup },
 	/* add new module suites here, one line each */
 };
 
