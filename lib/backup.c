@@ -16,10 +16,12 @@ int
 ck_backup_alias(const char *alias, int gen, char **out)
 {
 	*out = NULL;
-	if (gen > 0 && strlen(alias) + 3 > CK_ALIAS_MAX)
+	/* "bkpN_": one byte more than "bkp_", which an entry add must fit in
+	 * CK_ALIAS_MAX; N is one digit, so no two names of the scheme meet */
+	if (gen > 0 && strlen(alias) + 5 > CK_ALIAS_MAX)
 		return ck_errf(CK_E_TOOLONG, "alias %s is too long for a backup history", alias);
 	*out = gen == 0 ? ck_asprintf(CK_BACKUP_PREFIX "%s", alias) :
-	    ck_asprintf(CK_BACKUP_PREFIX "%s.%d", alias, gen);
+	    ck_asprintf("bkp%d_%s", gen, alias);
 	return *out == NULL ? ck_errf(CK_E_NOMEM, "out of memory") : 0;
 }
 

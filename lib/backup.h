@@ -2,11 +2,13 @@
  * backup.h: the history of an alias's previous entries in a backup store.
  *
  * A replace keeps the entry it replaces as bkp_<alias> (as vecs-cli does);
- * the ones before it are kept beside it as bkp_<alias>.1 (the one before),
- * bkp_<alias>.2 and so on: generation 0 is the newest.  A history holds
- * at most depth generations (CK_BACKUP_DEPTH_DEFAULT unless the caller
- * says, 1..CK_BACKUP_DEPTH_MAX).  An alias too long for the ".N" suffix
- * (more than CK_ALIAS_MAX - 3 bytes) keeps generation 0 only.
+ * the ones before it are kept beside it as bkp1_<alias> (the one before),
+ * bkp2_<alias> and so on: generation 0 is the newest.  The generation is
+ * one digit, so the names of two aliases never meet (bkp_<alias>.1 would
+ * be generation 0 of the alias "<alias>.1").  A history holds at most
+ * depth generations (CK_BACKUP_DEPTH_DEFAULT unless the caller says,
+ * 1..CK_BACKUP_DEPTH_MAX).  An alias too long for the longer prefix
+ * (more than CK_ALIAS_MAX - 5 bytes) keeps generation 0 only.
  *
  * Each function works inside the caller's group transaction
  * (ck_store_txn_begin), so a shift, the replace that follows it and a

@@ -57,7 +57,7 @@ static const struct option_def {
 	{ O_RENEW, "renew", 0, NULL, "have the VMCA reissue the current cert (same subject/SAN/key)" },
 	{ O_P12, "p12", 0, "FILE", "new certificate, key and chain from a PKCS#12 file (--key-password)" },
 	{ O_SELF_SIGNED, "self-signed", 0, NULL, "a new self-signed cert for the FQDN (no CA needed)" },
-	{ O_FROM_BACKUP, "from-backup", 0, "N", "put back backup N (0: bkp_ALIAS, N: bkp_ALIAS.N)" },
+	{ O_FROM_BACKUP, "from-backup", 0, "N", "put back backup N (0: bkp_ALIAS, 1..8: bkpN_ALIAS)" },
 	{ O_BACKUP_DEPTH, "backup-depth", 0, "N", "backups kept per alias, 1..9 (default 3)" },
 	{ O_IF_EXPIRES, "if-expires-within", 0, "DAYS",
 	    "with --renew: only if the current cert expires within DAYS" },

@@ -71,19 +71,19 @@ t "swap m2 -> m3: m2 newest, m1 beside it"
 expect_rc 0 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
 has "$T/out" "as bkp___MACHINE_CERT (older ones kept: 3 in all)"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
-eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M1"
+eq "$(stored bkp1___MACHINE_CERT BACKUP_STORE)" "$M1"
 t "swap m3 -> m1: three generations"
 expect_rc 0 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M3"
-eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M2"
-eq "$(stored bkp___MACHINE_CERT.2 BACKUP_STORE)" "$M1"
+eq "$(stored bkp1___MACHINE_CERT BACKUP_STORE)" "$M2"
+eq "$(stored bkp2___MACHINE_CERT BACKUP_STORE)" "$M1"
 t "swap m1 -> m2: the default depth (3) drops the oldest"
 expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key"
-eq "$(backups)" "$(printf 'bkp___MACHINE_CERT\nbkp___MACHINE_CERT.1\nbkp___MACHINE_CERT.2')"
+eq "$(backups)" "$(printf 'bkp___MACHINE_CERT\nbkp1___MACHINE_CERT\nbkp2___MACHINE_CERT\n' | sort)"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M1"
-eq "$(stored bkp___MACHINE_CERT.2 BACKUP_STORE)" "$M2"
+eq "$(stored bkp2___MACHINE_CERT BACKUP_STORE)" "$M2"
 t "the history is in BACKUP_STORE for vecs and openssl"
-"$VECS" entry getcert --store BACKUP_STORE --alias bkp___MACHINE_CERT.1 --output "$W/b1.pem" >/dev/null
+"$VECS" entry getcert --store BACKUP_STORE --alias bkp1___MACHINE_CERT --output "$W/b1.pem" >/dev/null
 eq "$(fp "$W/b1.pem")" "$M3"
 
 t "--backup-depth 0 refused (2)"
@@ -97,9 +97,9 @@ eq "$(stored)" "$M2"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M1"
 
 # --- --from-backup ---------------------------------------------------------------
-t "--from-backup 1 --dry-run: validates bkp___MACHINE_CERT.1 (m3), changes nothing"
+t "--from-backup 1 --dry-run: validates bkp1___MACHINE_CERT (m3), changes nothing"
 expect_rc 0 S --replace-cert --from-backup 1 --dry-run
-has "$T/out" "source: BACKUP_STORE/bkp___MACHINE_CERT.1 (backup 1)"
+has "$T/out" "source: BACKUP_STORE/bkp1___MACHINE_CERT (backup 1)"
 has "$T/out" "ok: the chain verifies to TRUSTED_ROOTS"
 eq "$(stored)" "$M2"
 t "--from-backup 1 puts m3 back, verified as served"
@@ -127,7 +127,7 @@ t "a backup that fails validation is refused (5): expired"
 CERTKIT_FAKE_NOW=$(( $(date +%s) + 800 * 86400 )) expect_rc 5 S --replace-cert --from-backup 0
 has "$T/err" "expired"
 t "a keyless backup is refused (5)"
-"$VECS" entry create --store BACKUP_STORE --alias bkp___MACHINE_CERT.1 --cert "$W/m1.crt" >/dev/null
+"$VECS" entry create --store BACKUP_STORE --alias bkp1___MACHINE_CERT --cert "$W/m1.crt" >/dev/null
 expect_rc 5 S --replace-cert --from-backup 1
 has "$T/err" "holds no certificate with a private key"
 t "store unchanged after the refusals"
@@ -135,11 +135,11 @@ eq "$(stored)" "$M2"
 eq "$(served)" "$M2"
 
 # --- a swap killed halfway: --rollback and --resume handle the history --------
-"$VECS" entry delete --store BACKUP_STORE --alias bkp___MACHINE_CERT.1 -y >/dev/null
+"$VECS" entry delete --store BACKUP_STORE --alias bkp1___MACHINE_CERT -y >/dev/null
 t "killed after the swap phase: the history is shifted"
 CERTKIT_TEST_KILL_AT=publish expect_rc 137 S --replace-cert --cert "$W/m1.crt" --key "$W/m1.key"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
-eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M3"
+eq "$(stored bkp1___MACHINE_CERT BACKUP_STORE)" "$M3"
 t "--rollback puts the history back as it was"
 expect_rc 0 S --rollback
 eq "$(stored)" "$M2"
@@ -150,7 +150,7 @@ CERTKIT_TEST_KILL_AT=publish expect_rc 137 S --replace-cert --cert "$W/m1.crt" -
 expect_rc 0 S --resume
 eq "$(stored)" "$M1"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
-eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M3"
+eq "$(stored bkp1___MACHINE_CERT BACKUP_STORE)" "$M3"
 
 write_registry "exec sh $W/proxy.sh"
 t "a failing swap killed during its rollback, after the history was put back"
@@ -160,8 +160,8 @@ t "--rollback finishes it without shifting the history a second time"
 expect_rc 0 S --rollback
 eq "$(stored)" "$M1"
 eq "$(served)" "$M1"
-eq "$(backups)" "$(printf 'bkp___MACHINE_CERT\nbkp___MACHINE_CERT.1')"
+eq "$(backups)" "$(printf 'bkp___MACHINE_CERT\nbkp1___MACHINE_CERT\n' | sort)"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
-eq "$(stored bkp___MACHINE_CERT.1 BACKUP_STORE)" "$M3"
+eq "$(stored bkp1___MACHINE_CERT BACKUP_STORE)" "$M3"
 
 finish

@@ -84,7 +84,7 @@ START_TEST(t_alias_names)
 	ck_assert_str_eq(a, "bkp___MACHINE_CERT");
 	free(a);
 	ck_assert_int_eq(ck_backup_alias("x", 2, &a), 0);
-	ck_assert_str_eq(a, "bkp_x.2");
+	ck_assert_str_eq(a, "bkp2_x");
 	free(a);
 	memset(longa, 'a', CK_ALIAS_MAX);
 	longa[CK_ALIAS_MAX] = '\0';
@@ -92,6 +92,14 @@ START_TEST(t_alias_names)
 	free(a);
 	ck_assert_int_eq(ck_backup_alias(longa, 1, &a), CK_E_TOOLONG);
 	ck_assert_ptr_null(a);
+	/* the longest alias with a history: its bkpN_ name fits an add */
+	longa[CK_ALIAS_MAX - 5] = '\0';
+	ck_assert_int_eq(ck_backup_alias(longa, 9, &a), 0);
+	ck_assert_uint_eq(strlen(a), CK_ALIAS_MAX);
+	free(a);
+	longa[CK_ALIAS_MAX - 5] = 'a';
+	longa[CK_ALIAS_MAX - 4] = '\0';
+	ck_assert_int_eq(ck_backup_alias(longa, 1, &a), CK_E_TOOLONG);
 }
 END_TEST
 
@@ -99,26 +107,26 @@ START_TEST(t_shift_unshift_trim)
 {
 	ck_assert_int_eq(ck_store_create(st, CK_STORE_BACKUP, 0), 0);
 	put("bkp_a", 0);
-	put("bkp_a.1", 1);
+	put("bkp1_a", 1);
 	put("bkp_other", 2);
 	ck_assert_int_eq(ck_store_txn_begin(st, 1), 0);
 	ck_assert_int_eq(ck_backup_shift(st, CK_STORE_BACKUP, "a"), 0);
 	ck_assert_int_eq(ck_store_txn_commit(st), 0);
 	ck_assert_int_eq(holds("bkp_a"), -1);
-	ck_assert_int_eq(holds("bkp_a.1"), 0);
-	ck_assert_int_eq(holds("bkp_a.2"), 1);
+	ck_assert_int_eq(holds("bkp1_a"), 0);
+	ck_assert_int_eq(holds("bkp2_a"), 1);
 	ck_assert_int_eq(holds("bkp_other"), 2);	/* another alias's history untouched */
 	ck_assert_int_eq(ck_backup_unshift(st, CK_STORE_BACKUP, "a"), 0);
 	/* generation 0 was missing: nothing to undo */
-	ck_assert_int_eq(holds("bkp_a.1"), 0);
+	ck_assert_int_eq(holds("bkp1_a"), 0);
 	put("bkp_a", 3);
 	ck_assert_int_eq(ck_backup_unshift(st, CK_STORE_BACKUP, "a"), 0);
 	ck_assert_int_eq(holds("bkp_a"), 0);
-	ck_assert_int_eq(holds("bkp_a.1"), 1);
-	ck_assert_int_eq(holds("bkp_a.2"), -1);
+	ck_assert_int_eq(holds("bkp1_a"), 1);
+	ck_assert_int_eq(holds("bkp2_a"), -1);
 	ck_assert_int_eq(ck_backup_trim(st, CK_STORE_BACKUP, "a", 1), 0);
 	ck_assert_int_eq(holds("bkp_a"), 0);
-	ck_assert_int_eq(holds("bkp_a.1"), -1);
+	ck_assert_int_eq(holds("bkp1_a"), -1);
 }
 END_TEST
 
@@ -130,7 +138,7 @@ START_TEST(t_shift_aborted)
 	ck_assert_int_eq(ck_backup_shift(st, CK_STORE_BACKUP, "a"), 0);
 	ck_store_txn_abort(st);
 	ck_assert_int_eq(holds("bkp_a"), 0);
-	ck_assert_int_eq(holds("bkp_a.1"), -1);
+	ck_assert_int_eq(holds("bkp1_a"), -1);
 }
 END_TEST
 
@@ -141,16 +149,14 @@ START_TEST(t_full_history_drops_oldest)
 	ck_assert_int_eq(ck_store_create(st, CK_STORE_BACKUP, 0), 0);
 	put("bkp_a", 0);
 	for (int g = 1; g <= CK_BACKUP_DEPTH_MAX; g++) {
-		snprintf(a, sizeof(a), "bkp_a.%d", g);
+		snprintf(a, sizeof(a), "bkp%d_a", g);
 		put(a, g % 4);
 	}
 	ck_assert_int_eq(ck_backup_shift(st, CK_STORE_BACKUP, "a"), 0);
 	ck_assert_int_eq(holds("bkp_a"), -1);
-	ck_assert_int_eq(holds("bkp_a.1"), 0);
-	snprintf(a, sizeof(a), "bkp_a.%d", CK_BACKUP_DEPTH_MAX);
+	ck_assert_int_eq(holds("bkp1_a"), 0);
+	snprintf(a, sizeof(a), "bkp%d_a", CK_BACKUP_DEPTH_MAX);
 	ck_assert_int_eq(holds(a), (CK_BACKUP_DEPTH_MAX - 1) % 4);
-	snprintf(a, sizeof(a), "bkp_a.%d", CK_BACKUP_DEPTH_MAX + 1);
-	ck_assert_int_eq(holds(a), -1);
 }
 END_TEST
 
@@ -179,7 +185,7 @@ START_TEST(t_long_alias_keeps_one)
 	}
 	ck_assert_int_eq(holds(b0), 0);
 	ck_assert_int_eq(ck_backup_shift(st, CK_STORE_BACKUP, longa), 0);
-	ck_assert_int_eq(holds(b0), -1);	/* dropped: no room for ".1" */
+	ck_assert_int_eq(holds(b0), -1);	/* dropped: no room for "bkp1_" */
 	free(b0);
 }
 END_TEST
