@@ -205,7 +205,10 @@ restore_backups(struct run *rn)
 	else if (r == 0 && strcmp(now, rn->backups) != 0)
 		ck_swap_note(rn->notify, rn->u, CK_NOTE_WARN, "warning: the backups of %s in %s "
 		    "changed during the swap; they were left as they are", rn->j->alias, CK_STORE_BACKUP);
-	r = r == 0 ? ck_store_txn_commit(st) : (ck_store_txn_abort(st), r);
+	if (r == 0)
+		r = ck_store_txn_commit(st);
+	else
+		ck_store_txn_abort(st);
 out:
 	free(now);
 	free(pushed);
