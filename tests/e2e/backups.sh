@@ -10,6 +10,14 @@
 
 appliance
 M1=$(fp "$W/m1.crt") M2=$(fp "$W/m2.crt") M3=$(fp "$W/m3.crt")
+# switch_proxy [CMD]: the registry with another proxy command, the
+# services stopped under the old one and started under the new one (so the
+# old proxy cannot still hold the port when the next swap starts the new)
+switch_proxy() {
+	S --stop --all >/dev/null 2>&1
+	write_registry "$@"
+	S --start --all >/dev/null 2>&1
+}
 # aliases in BACKUP_STORE, one a line
 backups() { "$VECS" entry list --store BACKUP_STORE --aliases 2>/dev/null | grep -v "^Number of entries" | sort; }
 
@@ -54,7 +62,7 @@ if [ "\$($OPENSSL x509 -in $MS_DIR/machine-ssl.crt -noout -fingerprint -sha256 |
 fi
 exec $OPENSSL s_server -quiet -accept 127.0.0.1:$PORT -cert $MS_DIR/machine-ssl.crt -key $MS_DIR/machine-ssl.key -www
 EOS
-write_registry "exec sh $W/proxy.sh"
+switch_proxy "exec sh $W/proxy.sh"
 t "swap m2 -> m3 fails and is rolled back (10)"
 expect_rc 10 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
 has "$T/out" "rollback complete"
@@ -66,7 +74,7 @@ t "the failed swap left no bkp_ generation behind"
 eq "$(backups)" "bkp___MACHINE_CERT"
 
 # --- the history ------------------------------------------------------------------
-write_registry
+switch_proxy
 t "swap m2 -> m3: m2 newest, m1 beside it"
 expect_rc 0 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
 has "$T/out" "as bkp___MACHINE_CERT (older ones kept: 3 in all)"
@@ -152,7 +160,7 @@ eq "$(stored)" "$M1"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
 eq "$(stored bkp1___MACHINE_CERT BACKUP_STORE)" "$M3"
 
-write_registry "exec sh $W/proxy.sh"
+switch_proxy "exec sh $W/proxy.sh"
 t "a failing swap killed during its rollback, after the history was put back"
 CERTKIT_TEST_KILL_AT=rollback-start expect_rc 137 S --replace-cert --cert "$W/m3.crt" --key "$W/m3.key"
 eq "$(stored bkp___MACHINE_CERT BACKUP_STORE)" "$M2"
