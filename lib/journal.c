@@ -27,6 +27,7 @@
 
 static const char *const staged_names[] = {
 	"new.pem", "new.key", "old.pem", "old.key", "root.pem", RESERVE_NAME,
+	"backups",	/* lib/swap.c: the backup history the swap found */
 };
 
 /* The journal directory, made if missing, and trusted (ck_dir_check). */

@@ -87,5 +87,14 @@ int ck_pem_write(const char *path, const char *pem, size_t len, unsigned int mod
 /* Check p12's counts before any key derivation: CK_E_LIMIT past the
  * budget, CK_E_PASSWORD if an encrypted part does not decrypt with pw. */
 int ck_p12_check_iter(PKCS12 *p12, const char *pw);
+/*
+ * Read a PKCS#12 file whole (a private key, its certificate and any CA
+ * certificates), the password from a ck_secret_read() spec (NULL: an empty
+ * password), with the counts checked first.  *chain is never NULL on
+ * success.  CK_E_NOENT (no file), CK_E_FORMAT (not PKCS#12), CK_E_LIMIT,
+ * CK_E_PASSWORD (wrong password), CK_E_KEY (no key with its certificate).
+ */
+int ck_p12_load(const char *path, const char *pwspec, EVP_PKEY **key, X509 **leaf,
+    STACK_OF(X509) **chain);
 
 #endif

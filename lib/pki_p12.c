@@ -7,6 +7,7 @@
  * every count before any key is derived from the password, and refuses a
  * file whose counts add up to more than CK_P12_MAX_ITER (one budget, so
  * a thousand bags of a million each cannot stall it either).
+ * ck_p12_load reads a file whole, after that check.
  */
 #include "config.h"
 
@@ -15,7 +16,9 @@
 #include <openssl/x509.h>
 
 #include "err.h"
+#include "fileio.h"
 #include "pki.h"
+#include "secmem.h"
 
 /* Take count n (of what) from the budget *left: refused past it. */
 static int
@@ -146,5 +149,62 @@ ck_p12_check_iter(PKCS12 *p12, const char *pw)
 		bags = NULL;
 	}
 	sk_PKCS7_pop_free(safes, PKCS7_free);
+	return r;
+}
+
+int
+ck_p12_load(const char *path, const char *pwspec, EVP_PKEY **key, X509 **leaf,
+    STACK_OF(X509) **chain)
+{
+	char *buf = NULL, *pw = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	PKCS12 *p12 = NULL;
+	int r;
+
+	*key = NULL;
+	*leaf = NULL;
+	*chain = NULL;
+	if (pwspec != NULL && (r = ck_secret_read(pwspec, &pw)) != 0)
+		goto out;
+	if ((r = ck_file_read(path, CK_PEM_MAX, &buf, &len, 1)) != 0)
+		goto out;
+	p = (const unsigned char *)buf;
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL) {
+		r = ck_errssl(CK_E_FORMAT, "%s: d2i_PKCS12: not a PKCS#12 file", path);
+		goto out;
+	}
+	/* every iteration count before any key derivation: a hostile count stalls */
+	if ((r = ck_p12_check_iter(p12, pw ? pw : "")) != 0) {
+		if (r == CK_E_PASSWORD)
+			r = ck_errf(r, "%s: wrong password (from %s)", path, pwspec ? pwspec : "none given");
+		goto out;
+	}
+	if (!PKCS12_parse(p12, pw ? pw : "", key, leaf, chain)) {
+		r = ck_errssl(CK_E_PASSWORD, "%s: PKCS12_parse: wrong password (from %s), or a "
+		    "damaged file", path, pwspec ? pwspec : "none given");
+		goto out;
+	}
+	if (*key == NULL || *leaf == NULL) {
+		r = ck_errf(CK_E_KEY, "%s holds no private key with its certificate", path);
+		goto out;
+	}
+	if (*chain == NULL && (*chain = sk_X509_new_null()) == NULL) {
+		r = ck_errf(CK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		EVP_PKEY_free(*key);
+		X509_free(*leaf);
+		sk_X509_pop_free(*chain, X509_free);
+		*key = NULL;
+		*leaf = NULL;
+		*chain = NULL;
+	}
+	PKCS12_free(p12);
+	ck_secfree(buf);
+	ck_secfree(pw);
 	return r;
 }

@@ -2,25 +2,29 @@
  * swap.h: the machine-certificate swap as one operation.
  *
  * ck_swap_prepare() (lib/swap_prepare.c) obtains the new certificate
- * (files, VMCA-issued from a certool.cfg, or a VMCA renewal of the current
- * one) and validates it without changing anything.  ck_swap_run()
+ * (files, a PKCS#12 file, VMCA-issued from a certool.cfg, a VMCA renewal
+ * of the current one, a new self-signed one, or one of the entry's
+ * backups) and validates it without changing anything.  ck_swap_run()
  * (lib/swap.c) then journals and performs:
  *
  *   plan     stage new and old entries in the journal directory
  *   stop     stop every service
  *   core     start the core services
- *   swap     replace the entry (old one to BACKUP_STORE), in one LMDB
- *            write transaction together with adding --root-cert
+ *   swap     replace the entry (old one to BACKUP_STORE as bkp_<alias>,
+ *            the older backups moved to bkp_<alias>.1 ..., lib/backup.h),
+ *            in one LMDB write transaction; --root-cert added before
  *   publish  rewrite machine-ssl.crt/.key (MACHINE_SSL_CERT/__MACHINE_CERT)
  *   start    start every automatic service
- *   verify   every service ready, every tls_endpoint serves the new cert
+ *   verify   every service ready, every tls_endpoint serves the new cert;
+ *            then the backup history is trimmed to its depth
  *
  * Before anything is written or stopped, the free space the journal, the
  * staging and the store need is checked (CK_E_NOSPC).  The journal
  * (lib/journal.h) is rewritten atomically and fsynced before each phase
  * starts.  On failure the previous entry is restored the same way
  * (rollback phases), services are restarted and the old certificate is
- * verified; the rollback is best effort: a phase whose journal cannot be
+ * verified, and the backup history is put back as the swap found it (a
+ * failed swap never costs a backup); the rollback is best effort: a phase whose journal cannot be
  * written, or that fails, does not stop the phases after it, so the
  * services are restarted with the old certificate whatever happened.  A run killed at any
  * point leaves the journal: ck_swap_resume() finishes the swap,
@@ -55,6 +59,11 @@ struct ck_swap_req {
 	int renew;			/* --renew */
 	int days;			/* 0 = 730 */
 	const char *fqdn;		/* NULL = CERTKIT_FQDN or hostname -f */
+	const char *p12_path;		/* --p12 (password: key_password) */
+	int self_signed;		/* --self-signed */
+	int from_backup;		/* --from-backup given: generation backup_gen */
+	int backup_gen;			/* 0 = bkp_<alias>, N = bkp_<alias>.N */
+	int backup_depth;		/* --backup-depth, 0 = CK_BACKUP_DEPTH_DEFAULT */
 };
 
 enum ck_swap_note {

@@ -27,11 +27,33 @@ struct ck_swap {
 	struct ck_entry *new;
 	char *root_pem;			/* --root-cert, or NULL */
 	size_t root_len;
+	int backup_depth;		/* generations of backups to keep; 0 = default */
 	char old_sha1[CK_SWAP_HEX_MAX], new_sha1[CK_SWAP_HEX_MAX];
 	char old_sha256[CK_SWAP_HEX_MAX], new_sha256[CK_SWAP_HEX_MAX];
 	ck_swap_notify notify;
 	void *u;
 };
+
+/* What a source gives: the new leaf, its key, the chain to send with it,
+ * and roots to add to TRUSTED_ROOTS (--root-cert; a self-signed leaf). */
+struct source {
+	X509 *leaf;
+	EVP_PKEY *key;
+	STACK_OF(X509) *chain, *roots;
+};
+
+/*
+ * The sources of lib/swap_sources.c (the others are in swap_prepare.c):
+ * --p12, --self-signed (a new self-signed end-entity certificate for fqdn,
+ * which is also its own root), --from-backup (a generation of the
+ * entry's backup history in BACKUP_STORE).
+ */
+int ck_swap_source_p12(const struct ck_swap *sw, const struct ck_swap_req *req,
+    struct source *src);
+int ck_swap_source_selfsigned(const struct ck_swap *sw, const struct ck_swap_req *req,
+    const char *fqdn, struct source *src);
+int ck_swap_source_backup(const struct ck_swap *sw, struct ck_store *st,
+    const struct ck_swap_req *req, struct source *src);
 
 /* printf to notify (which may be NULL). */
 void ck_swap_note(ck_swap_notify fn, void *u, enum ck_swap_note k, const char *fmt, ...)

@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "backup.h"
 #include "ca.h"
 #include "cfg.h"
 #include "err.h"
@@ -36,14 +37,6 @@
  * logs while they restart. */
 #define SPACE_SLACK (1024 * 1024)
 #define PAGE_ROUND(n) (((uint64_t)(n) + 4095) / 4096 * 4096)
-
-/* What a source gives: the new leaf, its key, the chain to send with it,
- * and --root-cert's roots. */
-struct source {
-	X509 *leaf;
-	EVP_PKEY *key;
-	STACK_OF(X509) *chain, *roots;
-};
 
 void
 ck_swap_note(ck_swap_notify fn, void *u, enum ck_swap_note k, const char *fmt, ...)
@@ -340,6 +333,21 @@ out:
 	return r;
 }
 
+/* The certificates of --chain after the source's own chain. */
+static int
+add_chain(const char *path, struct source *src)
+{
+	STACK_OF(X509) *sk = NULL;
+	int r;
+
+	if ((r = ck_certs_load(path, &sk)) != 0)
+		return wrap_path(r, path);
+	while (sk_X509_num(sk) > 0)
+		sk_X509_push(src->chain, sk_X509_shift(sk));
+	ck_certs_free(sk);
+	return 0;
+}
+
 /* --cert [--chain] [--root-cert] [--key [--key-password]] */
 static int
 source_files(const struct ck_swap *sw, struct ck_store *st, const struct ck_swap_req *req,
@@ -353,13 +361,8 @@ source_files(const struct ck_swap *sw, struct ck_store *st, const struct ck_swap
 		return wrap_path(r, req->cert_path);
 	src->leaf = sk_X509_shift(sk);
 	src->chain = sk;
-	if (req->chain_path != NULL) {
-		if ((r = ck_certs_load(req->chain_path, &sk)) != 0)
-			return wrap_path(r, req->chain_path);
-		while (sk_X509_num(sk) > 0)
-			sk_X509_push(src->chain, sk_X509_shift(sk));
-		ck_certs_free(sk);
-	}
+	if (req->chain_path != NULL && (r = add_chain(req->chain_path, src)) != 0)
+		return r;
 	if (req->root_path != NULL && (r = ck_certs_load(req->root_path, &src->roots)) != 0)
 		return wrap_path(r, req->root_path);
 	if (req->key_path != NULL)
@@ -431,18 +434,50 @@ source_free(struct source *src)
 static int
 check_req(const struct ck_swap_req *req)
 {
-	int nsrc = (req->cert_path != NULL) + (req->vmca_config != NULL) + (req->renew != 0);
+	int nsrc = (req->cert_path != NULL) + (req->vmca_config != NULL) + (req->renew != 0) +
+	    (req->p12_path != NULL) + (req->self_signed != 0) + (req->from_backup != 0);
 
 	if (nsrc != 1)
-		return ck_errf(CK_E_INVAL, "give exactly one of --cert, --vmca-config and --renew");
-	if (req->days != 0 && req->cert_path != NULL)
-		return ck_errf(CK_E_INVAL, "--days goes with --renew or --vmca-config");
+		return ck_errf(CK_E_INVAL, "give exactly one of --cert, --p12, --vmca-config, "
+		    "--renew, --self-signed and --from-backup");
+	if (req->days != 0 && !req->renew && !req->vmca_config && !req->self_signed)
+		return ck_errf(CK_E_INVAL, "--days goes with --renew, --vmca-config or --self-signed");
 	if (req->days < 0 || req->days > CK_CA_RENEW_MAX_DAYS)
 		return ck_errf(CK_E_INVAL, "--days %d is outside 1..%d", req->days, CK_CA_RENEW_MAX_DAYS);
-	if ((req->chain_path || req->root_path) && req->cert_path == NULL)
-		return ck_errf(CK_E_INVAL, "--chain and --root-cert go with --cert");
-	if (req->renew && req->key_path)
-		return ck_errf(CK_E_INVAL, "--renew keeps the current key; do not give --key");
+	if ((req->chain_path || req->root_path) && req->cert_path == NULL && req->p12_path == NULL)
+		return ck_errf(CK_E_INVAL, "--chain and --root-cert go with --cert or --p12");
+	if ((req->renew || req->p12_path || req->from_backup) && req->key_path)
+		return ck_errf(CK_E_INVAL, "--key goes with --cert, --vmca-config or --self-signed");
+	if (req->from_backup && (req->backup_gen < 0 || req->backup_gen >= CK_BACKUP_DEPTH_MAX))
+		return ck_errf(CK_E_INVAL, "--from-backup %d is outside 0..%d", req->backup_gen,
+		    CK_BACKUP_DEPTH_MAX - 1);
+	if (req->backup_depth < 0 || req->backup_depth > CK_BACKUP_DEPTH_MAX)
+		return ck_errf(CK_E_INVAL, "--backup-depth %d is outside 1..%d", req->backup_depth,
+		    CK_BACKUP_DEPTH_MAX);
+	return 0;
+}
+
+/* The source req names. */
+static int
+get_source(const struct ck_swap *sw, struct ck_store *st, const struct ck_swap_req *req,
+    const char *fqdn, struct source *src)
+{
+	int r;
+
+	if (req->cert_path != NULL)
+		return source_files(sw, st, req, src);
+	if (req->self_signed)
+		return ck_swap_source_selfsigned(sw, req, fqdn, src);
+	if (req->from_backup)
+		return ck_swap_source_backup(sw, st, req, src);
+	if (req->p12_path == NULL)
+		return source_vmca(sw, req, src);
+	if ((r = ck_swap_source_p12(sw, req, src)) != 0)
+		return r;
+	if (req->chain_path != NULL && (r = add_chain(req->chain_path, src)) != 0)
+		return r;
+	if (req->root_path != NULL && (r = ck_certs_load(req->root_path, &src->roots)) != 0)
+		return wrap_path(r, req->root_path);
 	return 0;
 }
 
@@ -527,8 +562,8 @@ ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
 	sw->u = u;
 	if ((r = load_current(sw, req, &st, &fqdn)) != 0)
 		goto out;
-	r = req->cert_path != NULL ? source_files(sw, st, req, &src) : source_vmca(sw, req, &src);
-	if (r != 0)
+	sw->backup_depth = req->backup_depth;
+	if ((r = get_source(sw, st, req, fqdn, &src)) != 0)
 		goto out;
 	if (src.leaf == NULL) {
 		r = ck_errf(CK_E_CERT, "no certificate");
@@ -678,9 +713,10 @@ ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
 	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 1. journal in %s", ck_path(CK_PATH_JOURNAL));
 	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 2. stop all %zu services", reg->n);
 	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 3. start the core services:%s", core);
-	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 4. replace %s/%s %s -> %s, the old entry to %s%s",
-	    sw->store, sw->alias, sw->old_sha1, sw->new_sha1, CK_STORE_BACKUP,
-	    sw->root_pem ? ", and add --root-cert to TRUSTED_ROOTS" : "");
+	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 4. replace %s/%s %s -> %s, the old entry to %s "
+	    "as %s%s (older ones kept: %d in all)%s", sw->store, sw->alias, sw->old_sha1, sw->new_sha1,
+	    CK_STORE_BACKUP, CK_BACKUP_PREFIX, sw->alias, sw->backup_depth ? sw->backup_depth :
+	    CK_BACKUP_DEPTH_DEFAULT, sw->root_pem ? ", and add the root to TRUSTED_ROOTS" : "");
 	if (ck_swap_publish_phrase(ssl, sw->root_pem != NULL, what, sizeof(what)))
 		ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 5. publish %s", what);
 	ck_swap_note(n, sw->u, CK_NOTE_INFO, "plan: 6. start all automatic services");

@@ -41,7 +41,8 @@ cmd_sts_check(const struct svcctl_opts *o)
 		return SX_USAGE;
 	}
 	if (o->chain || o->root_cert || o->vmca_config || o->renew || o->days || o->store ||
-	    o->alias || o->fqdn || o->key_password || o->if_expires_within >= 0) {
+	    o->alias || o->fqdn || o->key_password || o->if_expires_within >= 0 || o->p12 ||
+	    o->self_signed || o->from_backup >= 0 || o->backup_depth) {
 		ck_warnx("%s takes none of the --replace-cert options but --cert and --key; the key "
 		    "must be unencrypted PKCS#8 and the chain's root already in TRUSTED_ROOTS",
 		    o->action == A_STS_SET ? "--set-signing-cert" : "this action");

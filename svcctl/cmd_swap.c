@@ -86,6 +86,7 @@ prepare_status(int r)
 	case CK_E_POLICY:
 	case CK_E_SUBJECT:
 	case CK_E_CSR_FIELD:
+	case CK_E_LIMIT:
 		return SX_INVALID;
 	default:
 		return SX_FAIL;
@@ -191,6 +192,11 @@ cmd_swap(struct svcctl_opts *o)
 		req.renew = o->renew;
 		req.days = (int)o->days;
 		req.fqdn = o->fqdn;
+		req.p12_path = o->p12;
+		req.self_signed = o->self_signed;
+		req.from_backup = o->from_backup >= 0;
+		req.backup_gen = (int)(o->from_backup >= 0 ? o->from_backup : 0);
+		req.backup_depth = (int)o->backup_depth;
 		printf("==> validating\n");
 		if ((r = ck_swap_prepare(&req, notify, NULL, &sw)) != 0) {
 			ck_warnr(r, "--replace-cert: validation failed, nothing was changed");

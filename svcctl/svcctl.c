@@ -26,6 +26,7 @@ enum optid {
 	O_KEY_PASSWORD, O_CHAIN, O_ROOT_CERT, O_VMCA_CONFIG, O_RENEW, O_IF_EXPIRES, O_DAYS, O_STORE,
 	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION,
 	O_STS_GET, O_STS_SET, O_STS_REFRESH, O_STS_REMOVE, O_JSON,
+	O_P12, O_SELF_SIGNED, O_FROM_BACKUP, O_BACKUP_DEPTH,
 };
 
 static const struct option_def {
@@ -50,14 +51,18 @@ static const struct option_def {
 	{ O_REGISTRY, "registry", 'r', "FILE", "service registry (default: services.conf)" },
 	{ O_CERT, "cert", 0, "FILE", "new certificate (PEM; more certs after it form the chain)" },
 	{ O_KEY, "key", 0, "FILE", "its private key (default: the key of the last CSR)" },
-	{ O_KEY_PASSWORD, "key-password", 0, "SPEC", "password of --key: file:PATH, fd:N, env:NAME" },
+	{ O_KEY_PASSWORD, "key-password", 0, "SPEC", "password of --key/--p12: file:PATH, fd:N, env:NAME" },
 	{ O_CHAIN, "chain", 0, "FILE", "intermediate certificates (PEM)" },
 	{ O_ROOT_CERT, "root-cert", 0, "FILE", "root to trust; added to TRUSTED_ROOTS" },
 	{ O_VMCA_CONFIG, "vmca-config", 0, "FILE", "have the VMCA issue the cert from this certool.cfg" },
 	{ O_RENEW, "renew", 0, NULL, "have the VMCA reissue the current cert (same subject/SAN/key)" },
+	{ O_P12, "p12", 0, "FILE", "new certificate, key and chain from a PKCS#12 file (--key-password)" },
+	{ O_SELF_SIGNED, "self-signed", 0, NULL, "a new self-signed cert for the FQDN (no CA needed)" },
+	{ O_FROM_BACKUP, "from-backup", 0, "N", "put back backup N (0: bkp_ALIAS, 1..8: bkpN_ALIAS)" },
+	{ O_BACKUP_DEPTH, "backup-depth", 0, "N", "backups kept per alias, 1..9 (default 3)" },
 	{ O_IF_EXPIRES, "if-expires-within", 0, "DAYS",
 	    "with --renew: only if the current cert expires within DAYS" },
-	{ O_DAYS, "days", 0, "N", "lifetime for --renew/--vmca-config (1..730, default 730)" },
+	{ O_DAYS, "days", 0, "N", "lifetime for --renew/--vmca-config/--self-signed (1..730, default 730)" },
 	{ O_STORE, "store", 0, "NAME", "store of the entry to replace (MACHINE_SSL_CERT)" },
 	{ O_ALIAS, "alias", 0, "ALIAS", "alias of the entry to replace (__MACHINE_CERT)" },
 	{ O_FQDN, "fqdn", 0, "NAME", "node FQDN the SAN must hold (default: hostname -f)" },
@@ -101,8 +106,10 @@ usage(FILE *f)
 	    "       svcctl --list-services|--list [-r FILE]\n"
 	    "       svcctl --replace-cert [-r FILE] [--cert FILE [--key FILE] [--key-password SPEC]\n"
 	    "              [--chain FILE] [--root-cert FILE] | --vmca-config FILE [--key FILE] |\n"
-	    "              --renew [--if-expires-within DAYS]] [--days N] [--store NAME]\n"
-	    "              [--alias ALIAS] [--fqdn NAME] [-n|--dry-run]\n"
+	    "              --renew [--if-expires-within DAYS] | --p12 FILE [--key-password SPEC]\n"
+	    "              [--chain FILE] [--root-cert FILE] | --self-signed [--key FILE] |\n"
+	    "              --from-backup N [--key-password SPEC]] [--days N] [--store NAME]\n"
+	    "              [--alias ALIAS] [--fqdn NAME] [--backup-depth N] [-n|--dry-run]\n"
 	    "       svcctl --resume|--rollback [-r FILE]\n"
 	    "       svcctl --get-signing-cert [--json]\n"
 	    "       svcctl --set-signing-cert --cert FILE --key FILE [-r FILE] [-n|--dry-run]\n"
@@ -241,6 +248,23 @@ parse(int argc, char **argv, struct svcctl_opts *o)
 		case O_STORE: o->store = val; r = 0; break;
 		case O_ALIAS: o->alias = val; r = 0; break;
 		case O_FQDN: o->fqdn = val; r = 0; break;
+		case O_P12: o->p12 = val; r = 0; break;
+		case O_SELF_SIGNED: o->self_signed = 1; r = 0; break;
+		case O_FROM_BACKUP:
+			if (ck_parse_long(val, 0, 8, &o->from_backup) != 0) {
+				ck_warnx("--from-backup %s: %s (0..8)", val, ck_err_detail());
+				return SX_USAGE;
+			}
+			r = 0;
+			break;
+		case O_BACKUP_DEPTH:
+			if (ck_parse_long(val, 1, 9, &o->backup_depth) != 0) {
+				ck_warnx("--backup-depth %s: %s (1..9 backups per alias)", val,
+				    ck_err_detail());
+				return SX_USAGE;
+			}
+			r = 0;
+			break;
 		case O_IF_EXPIRES:
 			if (ck_parse_long(val, 0, 3650, &o->if_expires_within) != 0) {
 				ck_warnx("--if-expires-within %s: %s (0..3650 days)", val, ck_err_detail());
@@ -278,26 +302,35 @@ check_combination(struct svcctl_opts *o)
 		ck_warnx("--json goes with --get-signing-cert");
 		return SX_USAGE;
 	}
+	int given = o->cert != NULL || o->p12 != NULL || o->from_backup >= 0;
+
 	if (!swap && (o->cert || o->key || o->chain || o->root_cert || o->vmca_config || o->renew ||
-	    o->days || o->store || o->alias || o->fqdn || o->key_password)) {
+	    o->days || o->store || o->alias || o->fqdn || o->key_password || o->p12 ||
+	    o->self_signed || o->from_backup >= 0 || o->backup_depth)) {
 		ck_warnx("certificate options need --replace-cert; see svcctl --help");
 		return SX_USAGE;
 	}
-	if (swap && (o->cert != NULL) + (o->vmca_config != NULL) + (o->renew != 0) != 1) {
-		ck_warnx("--replace-cert needs exactly one source: --cert FILE, --vmca-config FILE "
-		    "or --renew");
+	if (swap && (o->cert != NULL) + (o->vmca_config != NULL) + (o->renew != 0) + (o->p12 != NULL) +
+	    (o->self_signed != 0) + (o->from_backup >= 0) != 1) {
+		ck_warnx("--replace-cert needs exactly one source: --cert FILE, --p12 FILE, "
+		    "--vmca-config FILE, --renew, --self-signed or --from-backup N");
 		return SX_USAGE;
 	}
-	if (swap && (o->chain || o->root_cert) && o->cert == NULL) {
-		ck_warnx("--chain and --root-cert go with --cert");
+	if (swap && (o->chain || o->root_cert) && o->cert == NULL && o->p12 == NULL) {
+		ck_warnx("--chain and --root-cert go with --cert or --p12");
 		return SX_USAGE;
 	}
-	if (swap && o->days && o->cert != NULL) {
-		ck_warnx("--days goes with --renew or --vmca-config (a given certificate has its own)");
+	if (swap && o->days && given) {
+		ck_warnx("--days goes with --renew, --vmca-config or --self-signed (a given "
+		    "certificate has its own)");
 		return SX_USAGE;
 	}
 	if (swap && o->renew && (o->key || o->key_password)) {
 		ck_warnx("--renew keeps the current key; do not give --key");
+		return SX_USAGE;
+	}
+	if (swap && (o->p12 || o->from_backup >= 0) && o->key) {
+		ck_warnx("--p12 and --from-backup bring their own key; do not give --key");
 		return SX_USAGE;
 	}
 	if (o->if_expires_within >= 0 && !(swap && o->renew)) {
@@ -340,6 +373,7 @@ main(int argc, char **argv)
 	ck_test_pause("main");	/* lets a test look at the process */
 	memset(&o, 0, sizeof(o));
 	o.if_expires_within = -1;
+	o.from_backup = -1;
 	if ((r = parse(argc, argv, &o)) != 0)
 		goto out;
 	if (o.action == A_HELP) {

@@ -45,6 +45,10 @@ struct svcctl_opts {
 	const char *store, *alias, *fqdn;
 	int json;			/* --get-signing-cert --json */
 	const char *remove_chain;	/* --remove-signing-chain ALIAS */
+	const char *p12;		/* --p12 FILE */
+	int self_signed;		/* --self-signed */
+	long from_backup;		/* --from-backup N, or -1 */
+	long backup_depth;		/* --backup-depth N, or 0 */
 	char **names;
 	size_t nnames;
 };

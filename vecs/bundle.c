@@ -21,8 +21,8 @@
 #include "util.h"
 #include "vecs.h"
 
-static int
-open_store_for(struct vctx *ctx, const char *store, uint32_t want)
+int
+vecs_open_store_for(struct vctx *ctx, const char *store, uint32_t want)
 {
 	int r, missing;
 
@@ -37,40 +37,77 @@ open_store_for(struct vctx *ctx, const char *store, uint32_t want)
 	return 0;
 }
 
-/* Stream the bundle's certificates into the store, one transaction. */
-static int
-import_bundle(struct vctx *ctx)
+int
+vecs_read_bundle(const char *path, STACK_OF(X509) **out)
 {
-	const char *store = ctx->val[O_STORE], *path = ctx->val[O_BUNDLE];
 	BIO *in = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	X509 *x = NULL;
-	struct ck_entry e;
-	char tp[2 * EVP_MAX_MD_SIZE + 1];
-	size_t added = 0, skipped = 0;
 	unsigned long err;
-	int r, intxn = 0;
+	int r;
 
-	memset(&e, 0, sizeof(e));
+	*out = NULL;
 	/* through ck_file_read, which refuses a FIFO or device without blocking */
 	if ((r = ck_file_read(path, CK_PEM_MAX, &buf, &len, 0)) != 0) {
 		fprintf(stderr, "Error: Failed to open file [%s] \n", path);
 		return vfail_ck(r == CK_E_NOENT ? W_FILE_NOT_FOUND : W_ACCESS_DENIED, r);
 	}
-	if ((in = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		free(buf);
-		return vfail_ck(W_NOT_ENOUGH_MEMORY, CK_E_NOMEM);
+	if ((in = BIO_new_mem_buf(buf, (int)len)) == NULL || (*out = sk_X509_new_null()) == NULL) {
+		r = vfail_ck(W_NOT_ENOUGH_MEMORY, CK_E_NOMEM);
+		goto out;
 	}
-	if ((r = open_store_for(ctx, store, CK_ACCESS_WRITE)) != 0)
+	ERR_clear_error();
+	while ((x = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(*out, x)) {
+			X509_free(x);
+			r = vfail_ck(W_NOT_ENOUGH_MEMORY, CK_E_NOMEM);
+			goto out;
+		}
+	err = ERR_peek_last_error();
+	if (ERR_GET_REASON(err) != PEM_R_NO_START_LINE || sk_X509_num(*out) == 0) {
+		fprintf(stderr, "Error: The bundle [%s] %s; nothing was imported \n", path,
+		    sk_X509_num(*out) == 0 ? "holds no PEM certificate" :
+		    "holds a damaged certificate");
+		r = vfail(W_BAD_FORMAT);
+		goto out;
+	}
+	r = 0;
+out:
+	ERR_clear_error();
+	if (r != 0) {
+		sk_X509_pop_free(*out, X509_free);
+		*out = NULL;
+	}
+	BIO_free(in);
+	free(buf);
+	return r;
+}
+
+/* Add the bundle's certificates to the store, one transaction. */
+static int
+import_bundle(struct vctx *ctx)
+{
+	const char *store = ctx->val[O_STORE], *path = ctx->val[O_BUNDLE];
+	STACK_OF(X509) *certs = NULL;
+	struct ck_entry e;
+	char tp[2 * EVP_MAX_MD_SIZE + 1];
+	size_t added = 0, skipped = 0;
+	int r, intxn = 0;
+
+	memset(&e, 0, sizeof(e));
+	if ((r = vecs_read_bundle(path, &certs)) != 0)
+		return r;
+	if ((r = vecs_open_store_for(ctx, store, CK_ACCESS_WRITE)) != 0)
 		goto out;
 	if ((r = ck_store_txn_begin(ctx->st, 1)) != 0) {
 		r = vfail_ck(vecs_code(r), r);
 		goto out;
 	}
 	intxn = 1;
-	ERR_clear_error();
-	while ((x = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL) {
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+
 		e.type = CK_ENTRY_TRUSTED_CERT;
 		e.alias = tp;
 		if ((r = ck_cert_digest_hex(x, EVP_sha1(), tp)) != 0 ||
@@ -81,8 +118,6 @@ import_bundle(struct vctx *ctx)
 		r = ck_store_entry_add(ctx->st, store, &e);
 		free(e.cert_pem);
 		e.cert_pem = NULL;
-		X509_free(x);
-		x = NULL;
 		if (r == CK_E_EXIST) {
 			fprintf(stderr, "Skipped: certificate [%s] is already in store [%s] \n",
 			    tp, store);
@@ -97,15 +132,6 @@ import_bundle(struct vctx *ctx)
 		}
 		added++;
 	}
-	err = ERR_peek_last_error();
-	if (ERR_GET_REASON(err) != PEM_R_NO_START_LINE || added + skipped == 0) {
-		fprintf(stderr, "Error: The bundle [%s] %s; nothing was imported \n", path,
-		    added + skipped == 0 ? "holds no PEM certificate" :
-		    "holds a damaged certificate");
-		r = vfail(W_BAD_FORMAT);
-		goto out;
-	}
-	ERR_clear_error();
 	intxn = 0;
 	if ((r = ck_store_txn_commit(ctx->st)) != 0) {
 		fprintf(stderr, "Error: Failed to import the bundle [%s] into store [%s]; "
@@ -119,9 +145,7 @@ import_bundle(struct vctx *ctx)
 out:
 	if (intxn)
 		ck_store_txn_abort(ctx->st);
-	X509_free(x);
-	BIO_free(in);
-	free(buf);
+	sk_X509_pop_free(certs, X509_free);
 	return r;
 }
 
@@ -197,7 +221,7 @@ import_p12(struct vctx *ctx)
 		r = vfail_ck(vecs_code(r), r);
 		goto out;
 	}
-	if ((r = open_store_for(ctx, store, CK_ACCESS_WRITE)) != 0)
+	if ((r = vecs_open_store_for(ctx, store, CK_ACCESS_WRITE)) != 0)
 		goto out;
 	r = ctx->set[O_REPLACE] ? ck_store_entry_replace(ctx->st, store, e, CK_STORE_BACKUP) :
 	    ck_store_entry_add(ctx->st, store, e);
@@ -209,6 +233,10 @@ import_p12(struct vctx *ctx)
 		goto out;
 	}
 	printf("Entry with alias [%s] in store [%s] was created successfully \n", e->alias, store);
+	if (ctx->set[O_REPLACE])
+		fprintf(stderr, "Note: the store entry was replaced; nothing was validated against "
+		    "the node (FQDN, chain, expiry), no service was restarted and nothing verified "
+		    "what they serve: svcctl --replace-cert --p12 does all of that, with rollback \n");
 	r = vecs_autopublish(ctx->st, store);
 out:
 	ck_entry_free(e);
@@ -239,6 +267,12 @@ cmd_entry_import(struct vctx *ctx)
 	    ctx->set[O_PASSWORD_FILE]))
 		return vsyntax(ctx->cmd, "Error: --bundle takes no --alias, --replace or "
 		    "--password-file: aliases are thumbprints and duplicates are skipped \n");
+	if (!ctx->set[O_SYNC] && (ctx->set[O_DRY_RUN] || ctx->set[O_REMOVE_VMCA_ROOTS]))
+		return vsyntax(ctx->cmd, "Error: --dry-run and --remove-vmca-roots go with --sync \n");
+	if (ctx->set[O_SYNC] && !ctx->set[O_BUNDLE])
+		return vsyntax(ctx->cmd, "Error: --sync goes with --bundle \n");
+	if (ctx->set[O_SYNC])
+		return vecs_import_sync(ctx);
 	return ctx->set[O_BUNDLE] ? import_bundle(ctx) : import_p12(ctx);
 }
 
@@ -291,7 +325,7 @@ export_p12(struct vctx *ctx)
 		return vsyntax(ctx->cmd, "Error: --p12 needs --alias and --password-file \n");
 	if ((r = vecs_password(ctx, &pw)) != 0)
 		return r;
-	if ((r = open_store_for(ctx, store, CK_ACCESS_READ)) != 0)
+	if ((r = vecs_open_store_for(ctx, store, CK_ACCESS_READ)) != 0)
 		goto out;
 	if ((r = ck_store_entry_get(ctx->st, store, alias, &e)) != 0) {
 		if (r == CK_E_NOENT)
@@ -355,7 +389,7 @@ cmd_entry_export(struct vctx *ctx)
 		return export_p12(ctx);
 	if (ctx->set[O_ALIAS] || ctx->set[O_PASSWORD_FILE])
 		return vsyntax(ctx->cmd, "Error: --alias and --password-file go with --p12 \n");
-	if ((r = open_store_for(ctx, store, CK_ACCESS_READ)) != 0)
+	if ((r = vecs_open_store_for(ctx, store, CK_ACCESS_READ)) != 0)
 		return r;
 	if (!ctx->set[O_OUTPUT])
 		x.out = stdout;

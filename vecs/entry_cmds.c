@@ -81,6 +81,16 @@ vecs_check_access(struct vctx *ctx, const char *store, uint32_t want, int *missi
 	return 0;
 }
 
+/* 1 if buf holds nothing but white space (or nothing at all). */
+static int
+blank(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (strchr(" \t\r\n", buf[i]) == NULL || buf[i] == '\0')
+			return 0;
+	return 1;
+}
+
 /* Report an ck_entry_build failure the way vecs-cli does. */
 static int
 build_failed(struct vctx *ctx, int r, int have_alias)
@@ -207,6 +217,16 @@ cmd_entry_create(struct vctx *ctx)
 		goto out;
 	if (ctx->set[O_KEY] && (r = read_input(ctx->val[O_KEY], 1, &kbuf, &klen)) != 0)
 		goto out;
+	/* a replace with a key file that holds nothing would turn a Private
+	 * Key entry into a Trusted Cert one and unpublish machine-ssl.key:
+	 * refused, before anything is opened */
+	if (replace && ctx->set[O_KEY] && clen > 0 && blank(kbuf, klen)) {
+		fprintf(stderr, "Error: The key file [%s] holds no private key; the store is "
+		    "unchanged (give the key of the certificate, or no --key for a Trusted Cert) \n",
+		    ctx->val[O_KEY]);
+		r = vfail(W_BAD_FORMAT);
+		goto out;
+	}
 	/* an empty file counts as not given, as in vecs-cli */
 	if (clen == 0 && klen == 0) {
 		fprintf(stderr, "Error: A certificate or a key must be specified. \n");

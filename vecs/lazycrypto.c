@@ -174,6 +174,7 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	F(const ASN1_TIME *, X509_get0_notAfter, (const X509 *x), (x)) \
 	F(EVP_PKEY *, X509_get0_pubkey, (const X509 *x), (x)) \
 	F(X509_NAME *, X509_get_subject_name, (const X509 *a), (a)) \
+	F(char *, X509_NAME_oneline, (const X509_NAME *a, char *buf, int size), (a, buf, size)) \
 	F(int, X509_print, (BIO *bp, X509 *x), (bp, x)) \
 	F(PKCS12 *, d2i_PKCS12, (PKCS12 **a, const unsigned char **in, long len), (a, in, len)) \
 	F(int, i2d_PKCS12, (const PKCS12 *a, unsigned char **out), (a, out))

@@ -44,6 +44,11 @@ const struct vopt vecs_opts[O_MAX] = {
 	[O_SERVER] = { "--server", "<server-name>", "remote server (not supported: vecs works on the local store)" },
 	[O_UPN] = { "--upn", "<user-name>", "remote user (not supported)" },
 	[O_HELP] = { "--help", NULL, "describe this command" },
+	[O_SYNC] = { "--sync", NULL,
+	    "with --bundle: make the store hold exactly the bundle's certificates (one transaction)" },
+	[O_DRY_RUN] = { "--dry-run", NULL, "with --sync: list what would be added and removed; change nothing" },
+	[O_REMOVE_VMCA_ROOTS] = { "--remove-vmca-roots", NULL,
+	    "with --sync: remove the VMCA's own roots too when the bundle lacks them" },
 };
 
 #define R(x) { x, 1 }
@@ -79,7 +84,7 @@ static const struct vcmd cmds[] = {
 	{ "entry", "delete", { R(O_STORE), R(O_ALIAS), O(O_YES), O(O_STRICT), O(O_SERVER), O(O_UPN) }, 6,
 	    0, cmd_entry_delete, "delete an entry" },
 	{ "entry", "import", { R(O_STORE), O(O_BUNDLE), O(O_P12), O(O_ALIAS), O(O_PASSWORD_FILE),
-	    O(O_REPLACE) }, 6, 0, cmd_entry_import,
+	    O(O_REPLACE), O(O_SYNC), O(O_DRY_RUN), O(O_REMOVE_VMCA_ROOTS) }, 9, 0, cmd_entry_import,
 	    "import a PEM bundle (one entry per certificate) or a PKCS#12 file" },
 	{ "entry", "export", { R(O_STORE), O(O_OUTPUT), O(O_ALIAS), O(O_P12), O(O_PASSWORD_FILE) }, 5,
 	    0, cmd_entry_export, "export a store as one PEM bundle, or an entry as PKCS#12" },

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <openssl/x509.h>
+
 #include "store.h"
 
 /* Win32 / VECS codes that vecs-cli prints and exits with (mod 256). */
@@ -41,6 +43,7 @@ enum optid {
 	O_EXPIRING, O_ALL_STORES, O_REPLACE, O_BACKUP_STORE, O_RSA_ONLY, O_LEAF_ONLY,
 	O_BUNDLE, O_P12, O_CAPATH, O_MACHINE_SSL_DIR, O_STRICT,
 	O_YES, O_SERVER, O_UPN, O_HELP,
+	O_SYNC, O_DRY_RUN, O_REMOVE_VMCA_ROOTS,	/* entry import --sync (bundle.c) */
 	O_MAX
 };
 
@@ -136,6 +139,15 @@ int vecs_publish(struct ck_store *st, const char *capath, const char *ssldir,
  * made) a message and vfail(W_PUBLISH_FAILED), so scripts can tell that
  * the published files are stale. */
 int vecs_autopublish(struct ck_store *st, const char *store);
+
+/* bundle.c: open the store and check the caller may do want on it
+ * (a missing store is E4312); prints and returns the exit status. */
+int vecs_open_store_for(struct vctx *ctx, const char *store, uint32_t want);
+/* bundle.c: every certificate of a PEM bundle, refusing an empty or
+ * damaged one; prints and returns the exit status. */
+int vecs_read_bundle(const char *path, STACK_OF(X509) **out);
+/* sync.c: entry import --bundle --sync [--dry-run] [--remove-vmca-roots] */
+int vecs_import_sync(struct vctx *ctx);
 
 /* store_cmds.c: s[0..n) as a JSON string (ck_json_quote) */
 void json_str(FILE *f, const char *s, size_t n);

@@ -144,7 +144,7 @@ _certkit_svcctl() {
 	local -a regopt=()
 	COMPREPLY=()
 	case $prev in
-	-r | --registry | --cert | --key | --chain | --root-cert | --vmca-config)
+	-r | --registry | --cert | --key | --chain | --root-cert | --vmca-config | --p12)
 		_certkit_files "$cur"
 		return 0 ;;
 	--key-password)
@@ -154,7 +154,7 @@ _certkit_svcctl() {
 	--vmon-profile)
 		_certkit_reply "$cur" ALL
 		return 0 ;;
-	--days | --store | --alias | --fqdn | --if-expires-within)
+	--days | --store | --alias | --fqdn | --if-expires-within | --from-backup | --backup-depth)
 		return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then

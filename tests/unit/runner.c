@@ -26,6 +26,7 @@ static const struct {
 	{ "journal", suite_journal },
 	{ "secrets", suite_secrets },
 	{ "sts", suite_sts },
+	{ "backup", suite_backup },
 	/* add new module suites here, one line each */
 };
 
