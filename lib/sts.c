@@ -14,6 +14,7 @@
 #include "err.h"
 #include "pki.h"
 #include "store.h"
+#include "backup.h"
 #include "sts.h"
 #include "swap_int.h"
 #include "util.h"
@@ -237,7 +238,7 @@ keep_validating(struct ck_store *st, const struct ck_entry *cur, const char *cur
 }
 
 int
-ck_sts_activate(struct ck_store *st, const struct ck_entry *e, const char *backup)
+ck_sts_activate(struct ck_store *st, const struct ck_entry *e, int backup)
 {
 	struct ck_entry *cur = NULL;
 	struct vlist vl;
@@ -272,8 +273,11 @@ ck_sts_activate(struct ck_store *st, const struct ck_entry *e, const char *backu
 		if (strcmp(vl.v[i].sha1, new1) == 0 &&
 		    (r = ck_store_entry_delete(st, CK_STORE_STS, vl.v[i].alias)) != 0)
 			goto txn_abort;
+	/* the entry replaced joins the backup history (lib/backup.h) */
+	if (have_new && backup && (r = ck_backup_shift(st, CK_STORE_BACKUP, CK_STS_ACTIVE_ALIAS)) != 0)
+		goto txn_abort;
 	if (have_new)
-		r = ck_store_entry_replace(st, CK_STORE_STS, e, backup);
+		r = ck_store_entry_replace(st, CK_STORE_STS, e, backup ? CK_STORE_BACKUP : NULL);
 	else
 		r = ck_store_entry_delete(st, CK_STORE_STS, CK_STS_ACTIVE_ALIAS);
 	if (r != 0)

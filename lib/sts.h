@@ -78,8 +78,9 @@ void ck_sts_info_free(struct ck_sts_info *info);
 
 /*
  * In one write transaction of st: make e (a Private Key entry) the active
- * entry, the previous one copied to backup (NULL: none) as
- * bkp___SIGNING_CERT; the previous chain joins the validating chains
+ * entry; with backup, the previous one becomes the newest generation of
+ * its backup history in BACKUP_STORE (bkp___SIGNING_CERT, lib/backup.h);
+ * the previous chain joins the validating chains
  * unless one with the same leaf is there already; a validating chain
  * whose leaf is e's is dropped (it is active again).  The store is
  * created (owner: the caller) if missing.  e with no certificate (a
@@ -87,7 +88,7 @@ void ck_sts_info_free(struct ck_sts_info *info);
  * staying validating.  When the active entry already has e's leaf,
  * nothing changes, so a resumed swap may run it again.
  */
-int ck_sts_activate(struct ck_store *st, const struct ck_entry *e, const char *backup);
+int ck_sts_activate(struct ck_store *st, const struct ck_entry *e, int backup);
 
 /* Remove a validating chain.  CK_E_NOENT if there is none of that alias;
  * CK_E_INVAL for the active entry (set another one first). */

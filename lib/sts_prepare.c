@@ -25,7 +25,7 @@
 #include "util.h"
 
 /* What a source gives: the leaf, its key, the certificates after it. */
-struct source {
+struct sts_source {
 	X509 *leaf;
 	EVP_PKEY *key;
 	STACK_OF(X509) *chain;
@@ -57,7 +57,7 @@ load_pkcs8(const char *path, EVP_PKEY **key)
 
 /* Every check of SigningCertificate.set, in order, each result reported. */
 static int
-validate(struct ck_swap *sw, struct ck_store *st, struct source *src)
+validate(struct ck_swap *sw, struct ck_store *st, struct sts_source *src)
 {
 	ck_swap_notify n = sw->notify;
 	void *u = sw->u;
@@ -94,7 +94,7 @@ validate(struct ck_swap *sw, struct ck_store *st, struct source *src)
 
 /* set: the chain file (leaf first) and the key file. */
 static int
-source_files(const struct ck_swap *sw, const struct ck_sts_req *req, struct source *src)
+source_files(const struct ck_swap *sw, const struct ck_sts_req *req, struct sts_source *src)
 {
 	int r;
 
@@ -110,7 +110,7 @@ source_files(const struct ck_swap *sw, const struct ck_sts_req *req, struct sour
 /* refresh: a new key and certificate from the local VMCA, CN=STS (as
  * VMware's procedure's certool.cfg has it) and the node's FQDN. */
 static int
-source_vmca(const struct ck_swap *sw, struct source *src)
+source_vmca(const struct ck_swap *sw, struct sts_source *src)
 {
 	struct ck_ca *ca = NULL;
 	struct ck_cfg *cfg = NULL;
@@ -142,7 +142,7 @@ out:
 }
 
 static void
-source_free(struct source *src)
+source_free(struct sts_source *src)
 {
 	EVP_PKEY_free(src->key);
 	X509_free(src->leaf);
@@ -173,7 +173,7 @@ load_current(struct ck_swap *sw, struct ck_store *st)
 
 /* The new entry: the verified chain, leaf to root, and the PKCS#8 key. */
 static int
-build_entry(struct ck_swap *sw, const struct source *src)
+build_entry(struct ck_swap *sw, const struct sts_source *src)
 {
 	char *certpem = NULL, *keypem = NULL;
 	size_t certlen = 0, keylen = 0;
@@ -195,7 +195,7 @@ ck_sts_prepare(const struct ck_sts_req *req, ck_swap_notify notify, void *u,
 {
 	struct ck_swap *sw = NULL;
 	struct ck_store *st = NULL;
-	struct source src;
+	struct sts_source src;
 	int r;
 
 	*out = NULL;

@@ -93,35 +93,35 @@ START_TEST(activations_keep_chains_validating)
 {
 	struct ck_entry *bkp = NULL, none;
 
-	ck_assert_int_eq(ck_sts_activate(st, ent[0], CK_STORE_BACKUP), 0);
+	ck_assert_int_eq(ck_sts_activate(st, ent[0], 1), 0);
 	LISTS(1, "__SIGNING_CERT=A");
 	/* again: nothing changes (a resumed swap) */
-	ck_assert_int_eq(ck_sts_activate(st, ent[0], CK_STORE_BACKUP), 0);
+	ck_assert_int_eq(ck_sts_activate(st, ent[0], 1), 0);
 	LISTS(1, "__SIGNING_CERT=A");
-	ck_assert_int_eq(ck_sts_activate(st, ent[1], CK_STORE_BACKUP), 0);
+	ck_assert_int_eq(ck_sts_activate(st, ent[1], 1), 0);
 	LISTS(1, "__SIGNING_CERT=B TrustedCertChain-1=A");
 	ck_assert_int_eq(ck_store_entry_get(st, CK_STORE_BACKUP, "bkp___SIGNING_CERT", &bkp), 0);
 	ck_assert_ptr_nonnull(bkp->key);	/* the backup keeps the key */
 	ck_entry_free(bkp);
-	ck_assert_int_eq(ck_sts_activate(st, ent[2], CK_STORE_BACKUP), 0);
+	ck_assert_int_eq(ck_sts_activate(st, ent[2], 1), 0);
 	LISTS(1, "__SIGNING_CERT=C TrustedCertChain-2=B TrustedCertChain-1=A");
 	/* A active again (a rollback): listed once, C stays validating */
-	ck_assert_int_eq(ck_sts_activate(st, ent[0], NULL), 0);
+	ck_assert_int_eq(ck_sts_activate(st, ent[0], 0), 0);
 	LISTS(1, "__SIGNING_CERT=A TrustedCertChain-3=C TrustedCertChain-2=B");
 	/* an entry without a certificate: there is no active one any more */
 	memset(&none, 0, sizeof(none));
 	none.alias = (char *)CK_STS_ACTIVE_ALIAS;
-	ck_assert_int_eq(ck_sts_activate(st, &none, NULL), 0);
+	ck_assert_int_eq(ck_sts_activate(st, &none, 0), 0);
 	LISTS(0, "TrustedCertChain-4=A TrustedCertChain-3=C TrustedCertChain-2=B");
-	ck_assert_int_eq(ck_sts_activate(st, &none, NULL), 0);
+	ck_assert_int_eq(ck_sts_activate(st, &none, 0), 0);
 	LISTS(0, "TrustedCertChain-4=A TrustedCertChain-3=C TrustedCertChain-2=B");
 }
 END_TEST
 
 START_TEST(remove_chain)
 {
-	ck_assert_int_eq(ck_sts_activate(st, ent[0], NULL), 0);
-	ck_assert_int_eq(ck_sts_activate(st, ent[1], NULL), 0);
+	ck_assert_int_eq(ck_sts_activate(st, ent[0], 0), 0);
+	ck_assert_int_eq(ck_sts_activate(st, ent[1], 0), 0);
 	ck_assert_int_eq(ck_sts_remove_chain(st, "__signing_cert"), CK_E_INVAL);
 	ck_assert_int_eq(ck_sts_remove_chain(st, "TrustedCertChain-9"), CK_E_NOENT);
 	LISTS(1, "__SIGNING_CERT=B TrustedCertChain-1=A");
