@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "audit.h"
 #include "certool.h"
 #include "err.h"
 #include "fileio.h"
@@ -105,6 +106,7 @@ main(int argc, char **argv)
 	int code = 0, ncmd = 0, g;
 
 	ck_log_init(argv[0]);
+	ck_audit_init("certool");
 	if (ck_nocore() != 0)
 		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
 	ck_test_pause("main");	/* lets a test look at the process */

@@ -114,6 +114,12 @@ ck_path(enum ck_path_id id)
 		e = envdir("CERTKIT_MACHINE_SSL_DIR");
 		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_CONF), "machine-ssl");
 		break;
+	case CK_PATH_AUDIT:
+		/* with the state it describes, where the log directory's
+		 * logrotate snippet cannot rotate it away */
+		e = envdir("CERTKIT_AUDIT_LOG");
+		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_STATE), "log/audit.log");
+		break;
 	case CK_PATH_DATA:
 		cache[id] = strdup(CK_DATADIR);
 		break;

@@ -7,7 +7,7 @@
  * the VMCA directory alone; CERTKIT_VECS_DIR the store directory alone;
  * CERTKIT_REGISTRY the service registry file alone; CERTKIT_CAPATH and
  * CERTKIT_MACHINE_SSL_DIR the directories vecs publishes into;
- * CERTKIT_FQDN the node's name.
+ * CERTKIT_FQDN the node's name; CERTKIT_AUDIT_LOG the audit file.
  */
 #ifndef CK_PATHS_H
 #define CK_PATHS_H
@@ -25,6 +25,7 @@ enum ck_path_id {
 	CK_PATH_CAPATH,		/* <conf>/trusted (hash-named roots, CRLs), or $CERTKIT_CAPATH */
 	CK_PATH_MACHINE_SSL,	/* <conf>/machine-ssl, or $CERTKIT_MACHINE_SSL_DIR */
 	CK_PATH_DATA,		/* <datadir>/certkit: shipped sample configs */
+	CK_PATH_AUDIT,		/* <state>/log/audit.log, or $CERTKIT_AUDIT_LOG */
 	CK_PATH_MAX
 };
 

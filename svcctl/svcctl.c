@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "err.h"
 #include "log.h"
 #include "secmem.h"
@@ -301,6 +302,7 @@ main(int argc, char **argv)
 	int r, changes;
 
 	ck_log_init(argv[0]);
+	ck_audit_init("svcctl");	/* service-control too */
 	if (ck_nocore() != 0)
 		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
 	ck_test_pause("main");	/* lets a test look at the process */

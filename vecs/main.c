@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "err.h"
 #include "lazycrypto.h"
 #include "log.h"
@@ -225,6 +226,7 @@ main(int argc, char **argv)
 	int known, r, skip;
 
 	ck_log_init(argv[0]);
+	ck_audit_init("vecs");	/* vecs-cli too: one name for journalctl -t */
 	if (ck_nocore() != 0)
 		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
 	ck_test_pause("main");	/* lets a test look at the process */

@@ -1,0 +1,302 @@
+/* audit.c: audit records to syslog and to the audit file (see audit.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "digest.h"
+#include "fileio.h"
+#include "log.h"
+#include "paths.h"
+#include "testhook.h"
+
+#define REC_MAX 2048
+
+static const char *audit_ident;
+
+void
+ck_audit_init(const char *ident)
+{
+	audit_ident = ident;
+}
+
+static const char *
+ident(void)
+{
+	return audit_ident != NULL ? audit_ident : ck_progname();
+}
+
+/* Append src to dst (size n, used *len), escaping what would break the
+ * one-line format: control characters and DEL as \xNN, backslash doubled. */
+static void
+put_escaped(char *dst, size_t n, size_t *len, const char *src)
+{
+	for (const unsigned char *p = (const unsigned char *)src; *p != '\0'; p++) {
+		char tmp[5];
+		const char *s = tmp;
+		if (*p < 0x20 || *p == 0x7f)
+			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+		else if (*p == '\\')
+			s = "\\\\";
+		else
+			tmp[0] = (char)*p, tmp[1] = '\0';
+		for (; *s != '\0' && *len + 1 < n; s++)
+			dst[(*len)++] = *s;
+	}
+	dst[*len] = '\0';
+}
+
+/* "uid=0 user=root sudo_user=alice": who, as far as the process knows. */
+static void
+who(char *buf, size_t n)
+{
+	uid_t uid = getuid();
+	struct passwd *pw = getpwuid(uid);
+	const char *sudo = getenv("SUDO_USER");
+	size_t len;
+
+	snprintf(buf, n, "uid=%u user=", (unsigned int)uid);
+	len = strlen(buf);
+	put_escaped(buf, n, &len, pw != NULL ? pw->pw_name : "?");
+	if (sudo != NULL && *sudo != '\0') {
+		snprintf(buf + len, n - len, " sudo_user=");
+		len = strlen(buf);
+		put_escaped(buf, n, &len, sudo);
+	}
+}
+
+/*
+ * Test builds can send the syslog record to a datagram socket of the
+ * test's own (CERTKIT_TEST_SYSLOG), in the format syslog(3) writes to
+ * /dev/log, as test machines often have no syslog daemon.
+ */
+static int
+test_syslog(const char *msg)
+{
+	const char *path = ck_test_getenv("CERTKIT_TEST_SYSLOG");
+	struct sockaddr_un sa;
+	char dgram[REC_MAX + 64];
+	int fd, n;
+
+	if (path == NULL || strlen(path) >= sizeof(sa.sun_path))
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	n = snprintf(dgram, sizeof(dgram), "<%d>%s[%ld]: %s", LOG_AUTHPRIV | LOG_NOTICE, ident(),
+	    (long)getpid(), msg);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		(void)sendto(fd, dgram, (size_t)n, 0, (struct sockaddr *)&sa, sizeof(sa));
+		close(fd);
+	}
+	return 1;
+}
+
+static void
+to_file(const char *msg)
+{
+	char line[REC_MAX + 96], ts[32];
+	struct tm tm;
+	time_t t = time(NULL);
+	char *path = NULL, *dir = NULL, *slash;
+	int fd, n;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s\n", ts, ident(), (long)getpid(), msg);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	if ((path = strdup(ck_path(CK_PATH_AUDIT))) == NULL || (dir = strdup(path)) == NULL)
+		goto out;
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		(void)ck_mkdir_p(dir, 0750);
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+	if (fd < 0)
+		goto out;
+	/* one write(2) per record: O_APPEND keeps concurrent writers' lines whole */
+	if (write(fd, line, (size_t)n) == n)
+		(void)fsync(fd);
+	close(fd);
+out:
+	free(dir);
+	free(path);
+}
+
+static void
+vrecord(const char *event, const char *fmt, va_list ap)
+{
+	char details[REC_MAX], msg[REC_MAX], w[256];
+	size_t len = 0;
+	int saved = errno;
+
+	vsnprintf(details, sizeof(details), fmt, ap);
+	who(w, sizeof(w));
+	/* who() escaped what came from outside already */
+	snprintf(msg, sizeof(msg), "audit: %s %s", event, w);
+	len = strlen(msg);
+	if (details[0] != '\0') {
+		if (len + 1 < sizeof(msg))
+			msg[len++] = ' ';
+		put_escaped(msg, sizeof(msg), &len, details);
+	}
+	if (!test_syslog(msg)) {
+		openlog(ident(), LOG_PID, LOG_AUTHPRIV);
+		syslog(LOG_NOTICE, "%s", msg);
+		closelog();
+	}
+	to_file(msg);
+	errno = saved;
+}
+
+void
+ck_audit(const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vrecord(event, fmt, ap);
+	va_end(ap);
+}
+
+void
+ck_audit_defer(struct ck_audit_queue *q, const char *event, const char *fmt, ...)
+{
+	char details[REC_MAX];
+	va_list ap;
+	size_t n;
+	char *nb;
+
+	va_start(ap, fmt);
+	vsnprintf(details, sizeof(details), fmt, ap);
+	va_end(ap);
+	/* a newline would split the record: the escaping happens on output */
+	for (char *p = details; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	n = strlen(event) + strlen(details) + 2;
+	if ((nb = realloc(q->buf, q->len + n + 1)) == NULL)
+		return;	/* best effort, like the rest of the trail */
+	q->buf = nb;
+	snprintf(q->buf + q->len, n + 1, "%s\t%s\n", event, details);
+	q->len += n;
+}
+
+void
+ck_audit_flush(struct ck_audit_queue *q)
+{
+	char *p = q->buf;
+
+	while (p != NULL && p < q->buf + q->len) {
+		char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
+		if (tab == NULL || nl == NULL)
+			break;
+		*tab = '\0';
+		*nl = '\0';
+		ck_audit(p, "%s", tab + 1);
+		p = nl + 1;
+	}
+	ck_audit_drop(q);
+}
+
+void
+ck_audit_drop(struct ck_audit_queue *q)
+{
+	free(q->buf);
+	q->buf = NULL;
+	q->len = 0;
+}
+
+static void
+hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void
+ck_audit_thumbs_der(const unsigned char *der, size_t len, char sha1[CK_AUDIT_SHA1_HEX],
+    char sha256[CK_AUDIT_SHA256_HEX])
+{
+	unsigned char d[32];
+
+	ck_sha1(der, len, d);
+	hex(d, 20, sha1);
+	ck_sha256(der, len, d);
+	hex(d, 32, sha256);
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static const char *
+find(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(s + i, needle, k) == 0)
+			return s + i;
+	return NULL;
+}
+
+void
+ck_audit_thumbs_pem(const char *pem, size_t len, char sha1[CK_AUDIT_SHA1_HEX],
+    char sha256[CK_AUDIT_SHA256_HEX])
+{
+	const char *b, *e;
+	unsigned char *der = NULL;
+	size_t n = 0;
+	unsigned int acc = 0;
+	int bits = 0;
+
+	strcpy(sha1, "-");
+	strcpy(sha256, "-");
+	/* the first block, whatever its label (a certificate, a CRL) */
+	if (pem == NULL || (b = find(pem, len, "-----BEGIN ")) == NULL ||
+	    (b = find(b + 11, len - (size_t)(b + 11 - pem), "-----")) == NULL)
+		return;
+	b += 5;
+	if ((e = find(b, len - (size_t)(b - pem), "-----END ")) == NULL ||
+	    (der = malloc((size_t)(e - b) * 3 / 4 + 3)) == NULL)
+		return;
+	for (const char *p = b; p < e; p++) {
+		int v = b64val((unsigned char)*p);
+		if (v < 0)
+			continue;	/* line breaks, padding */
+		acc = (acc << 6) | (unsigned int)v;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			der[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (n > 0)
+		ck_audit_thumbs_der(der, n, sha1, sha256);
+	free(der);
+}
