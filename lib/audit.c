@@ -77,47 +77,85 @@ who(char *buf, size_t n)
 }
 
 /*
- * Test builds can send the syslog record to a datagram socket of the
- * test's own (CERTKIT_TEST_SYSLOG), in the format syslog(3) writes to
- * /dev/log, as test machines often have no syslog daemon.
+ * Where the syslog records go: syslog(3), or in test builds a datagram
+ * socket of the test's own (CERTKIT_TEST_SYSLOG), in the format syslog(3)
+ * writes to /dev/log, as test machines often have no syslog daemon.
  */
-static int
-test_syslog(const char *msg)
-{
-	const char *path = ck_test_getenv("CERTKIT_TEST_SYSLOG");
+struct sink {
+	int test_fd;			/* the test socket, or -1 */
 	struct sockaddr_un sa;
-	char dgram[REC_MAX + 64];
-	int fd, n;
-
-	if (path == NULL || strlen(path) >= sizeof(sa.sun_path))
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	n = snprintf(dgram, sizeof(dgram), "<%d>%s[%ld]: %s", LOG_AUTHPRIV | LOG_NOTICE, ident(),
-	    (long)getpid(), msg);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
-		(void)sendto(fd, dgram, (size_t)n, 0, (struct sockaddr *)&sa, sizeof(sa));
-		close(fd);
-	}
-	return 1;
-}
+	char *buf;			/* audit file lines */
+	size_t len, cap;
+};
 
 static void
-to_file(const char *msg)
+sink_open(struct sink *k)
+{
+	const char *path = ck_test_getenv("CERTKIT_TEST_SYSLOG");
+
+	memset(k, 0, sizeof(*k));
+	k->test_fd = -1;
+	if (path != NULL && strlen(path) < sizeof(k->sa.sun_path)) {
+		k->sa.sun_family = AF_UNIX;
+		memcpy(k->sa.sun_path, path, strlen(path) + 1);
+		k->test_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		return;
+	}
+	openlog(ident(), LOG_PID, LOG_AUTHPRIV);
+}
+
+/* One record: to syslog now, to the file's buffer for sink_close. */
+static void
+sink_put(struct sink *k, const char *msg)
 {
 	char line[REC_MAX + 96], ts[32];
 	struct tm tm;
 	time_t t = time(NULL);
-	char *path = NULL, *dir = NULL, *slash;
-	int fd, n;
+	int n;
 
+	if (k->test_fd >= 0) {
+		n = snprintf(line, sizeof(line), "<%d>%s[%ld]: %s", LOG_AUTHPRIV | LOG_NOTICE,
+		    ident(), (long)getpid(), msg);
+		(void)sendto(k->test_fd, line, (size_t)n, 0, (struct sockaddr *)&k->sa,
+		    sizeof(k->sa));
+	} else if (k->sa.sun_family == 0) {
+		syslog(LOG_NOTICE, "%s", msg);
+	}
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s\n", ts, ident(), (long)getpid(), msg);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return;
-	if ((path = strdup(ck_path(CK_PATH_AUDIT))) == NULL || (dir = strdup(path)) == NULL)
+	if (k->len + (size_t)n > k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 4096;
+		char *nb;
+		while (cap < k->len + (size_t)n)
+			cap *= 2;
+		if ((nb = realloc(k->buf, cap)) == NULL)
+			return;
+		k->buf = nb;
+		k->cap = cap;
+	}
+	memcpy(k->buf + k->len, line, (size_t)n);
+	k->len += (size_t)n;
+}
+
+/* Append the buffered lines to the audit file: one open, one fsync for a
+ * whole committed transaction (an import of thousands of entries). */
+static void
+sink_close(struct sink *k)
+{
+	char *path = NULL, *dir = NULL, *slash;
+	size_t off = 0;
+	ssize_t w;
+	int fd;
+
+	if (k->test_fd >= 0)
+		close(k->test_fd);
+	else if (k->sa.sun_family == 0)
+		closelog();
+	if (k->len == 0 || (path = strdup(ck_path(CK_PATH_AUDIT))) == NULL ||
+	    (dir = strdup(path)) == NULL)
 		goto out;
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
@@ -126,49 +164,51 @@ to_file(const char *msg)
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
 	if (fd < 0)
 		goto out;
-	/* one write(2) per record: O_APPEND keeps concurrent writers' lines whole */
-	if (write(fd, line, (size_t)n) == n)
-		(void)fsync(fd);
+	/* O_APPEND: each write lands at the end, whoever else appends */
+	while (off < k->len && ((w = write(fd, k->buf + off, k->len - off)) > 0 || errno == EINTR))
+		off += w > 0 ? (size_t)w : 0;
+	(void)fsync(fd);
 	close(fd);
 out:
 	free(dir);
 	free(path);
+	free(k->buf);
 }
 
+/* "audit: EVENT who details", escaped to one line. */
 static void
-vrecord(const char *event, const char *fmt, va_list ap)
+format(char *msg, size_t n, const char *event, const char *details)
 {
-	char details[REC_MAX], msg[REC_MAX], w[256];
-	size_t len = 0;
-	int saved = errno;
+	char w[256];
+	size_t len;
 
-	vsnprintf(details, sizeof(details), fmt, ap);
 	who(w, sizeof(w));
 	/* who() escaped what came from outside already */
-	snprintf(msg, sizeof(msg), "audit: %s %s", event, w);
+	snprintf(msg, n, "audit: %s %s", event, w);
 	len = strlen(msg);
 	if (details[0] != '\0') {
-		if (len + 1 < sizeof(msg))
+		if (len + 1 < n)
 			msg[len++] = ' ';
-		put_escaped(msg, sizeof(msg), &len, details);
+		put_escaped(msg, n, &len, details);
 	}
-	if (!test_syslog(msg)) {
-		openlog(ident(), LOG_PID, LOG_AUTHPRIV);
-		syslog(LOG_NOTICE, "%s", msg);
-		closelog();
-	}
-	to_file(msg);
-	errno = saved;
 }
 
 void
 ck_audit(const char *event, const char *fmt, ...)
 {
+	char details[REC_MAX], msg[REC_MAX];
+	struct sink k;
 	va_list ap;
+	int saved = errno;
 
 	va_start(ap, fmt);
-	vrecord(event, fmt, ap);
+	vsnprintf(details, sizeof(details), fmt, ap);
 	va_end(ap);
+	format(msg, sizeof(msg), event, details);
+	sink_open(&k);
+	sink_put(&k, msg);
+	sink_close(&k);
+	errno = saved;
 }
 
 void
@@ -187,9 +227,15 @@ ck_audit_defer(struct ck_audit_queue *q, const char *event, const char *fmt, ...
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
 	n = strlen(event) + strlen(details) + 2;
-	if ((nb = realloc(q->buf, q->len + n + 1)) == NULL)
-		return;	/* best effort, like the rest of the trail */
-	q->buf = nb;
+	if (q->len + n + 1 > q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 1024;
+		while (cap < q->len + n + 1)
+			cap *= 2;
+		if ((nb = realloc(q->buf, cap)) == NULL)
+			return;	/* best effort, like the rest of the trail */
+		q->buf = nb;
+		q->cap = cap;
+	}
 	snprintf(q->buf + q->len, n + 1, "%s\t%s\n", event, details);
 	q->len += n;
 }
@@ -197,18 +243,26 @@ ck_audit_defer(struct ck_audit_queue *q, const char *event, const char *fmt, ...
 void
 ck_audit_flush(struct ck_audit_queue *q)
 {
-	char *p = q->buf;
+	char msg[REC_MAX], *p = q->buf;
+	struct sink k;
+	int saved = errno;
 
-	while (p != NULL && p < q->buf + q->len) {
+	if (q->len == 0)
+		return;
+	sink_open(&k);
+	while (p < q->buf + q->len) {
 		char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
 		if (tab == NULL || nl == NULL)
 			break;
 		*tab = '\0';
 		*nl = '\0';
-		ck_audit(p, "%s", tab + 1);
+		format(msg, sizeof(msg), p, tab + 1);
+		sink_put(&k, msg);
 		p = nl + 1;
 	}
+	sink_close(&k);
 	ck_audit_drop(q);
+	errno = saved;
 }
 
 void
@@ -216,7 +270,7 @@ ck_audit_drop(struct ck_audit_queue *q)
 {
 	free(q->buf);
 	q->buf = NULL;
-	q->len = 0;
+	q->len = q->cap = 0;
 }
 
 static void

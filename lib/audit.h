@@ -40,7 +40,7 @@ void ck_audit(const char *event, const char *fmt, ...) __attribute__((format(pri
 /* Records held until the change they describe is committed. */
 struct ck_audit_queue {
 	char *buf;		/* records, each "event\tdetails\n" */
-	size_t len;
+	size_t len, cap;
 };
 void ck_audit_defer(struct ck_audit_queue *q, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
