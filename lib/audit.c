@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "certsum.h"
+#include "err.h"
 #include "digest.h"
 #include "fileio.h"
 #include "log.h"
@@ -297,60 +299,18 @@ ck_audit_thumbs_der(const unsigned char *der, size_t len, char sha1[CK_AUDIT_SHA
 	hex(d, 32, sha256);
 }
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-static const char *
-find(const char *s, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-
-	for (size_t i = 0; i + k <= n; i++)
-		if (memcmp(s + i, needle, k) == 0)
-			return s + i;
-	return NULL;
-}
-
 void
 ck_audit_thumbs_pem(const char *pem, size_t len, char sha1[CK_AUDIT_SHA1_HEX],
     char sha256[CK_AUDIT_SHA256_HEX])
 {
-	const char *b, *e;
 	unsigned char *der = NULL;
-	size_t n = 0;
-	unsigned int acc = 0;
-	int bits = 0;
+	size_t n;
 
 	strcpy(sha1, "-");
 	strcpy(sha256, "-");
-	/* the first block, whatever its label (a certificate, a CRL) */
-	if (pem == NULL || (b = find(pem, len, "-----BEGIN ")) == NULL ||
-	    (b = find(b + 11, len - (size_t)(b + 11 - pem), "-----")) == NULL)
-		return;
-	b += 5;
-	if ((e = find(b, len - (size_t)(b - pem), "-----END ")) == NULL ||
-	    (der = malloc((size_t)(e - b) * 3 / 4 + 3)) == NULL)
-		return;
-	for (const char *p = b; p < e; p++) {
-		int v = b64val((unsigned char)*p);
-		if (v < 0)
-			continue;	/* line breaks, padding */
-		acc = (acc << 6) | (unsigned int)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			der[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (n > 0)
+	if (ck_pem_first_der(pem, len, &der, &n) == 0)
 		ck_audit_thumbs_der(der, n, sha1, sha256);
+	else
+		ck_err_clear();	/* no PEM is no thumbprint, not an error */
 	free(der);
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include "audit.h"
+#include "err.h"
+#include "expiry.h"
 #include "store_int.h"
 
 void
@@ -46,12 +48,16 @@ store_audit_store(struct ck_store *st, const char *event, const struct ck_store_
 	    (unsigned int)info->owner, acl);
 }
 
-/* Called by store_op_end and the group commit/abort. */
+/* Called by store_op_end and the group commit/abort: a commit that
+ * changed something is recorded, and the expiry summary republished. */
 void
 store_audit_end(struct ck_store *st, int committed)
 {
-	if (committed)
-		ck_audit_flush(&st->audit);
-	else
+	if (!committed || st->audit.len == 0) {
 		ck_audit_drop(&st->audit);
+		return;
+	}
+	ck_audit_flush(&st->audit);
+	if (ck_expiry_publish(st) != 0)
+		ck_err_clear();	/* best effort: see expiry.h */
 }

@@ -139,8 +139,8 @@ vecs_confirm(void)
  * directory counts as root, so a private sandbox (CERTKIT_ROOT) works
  * for an unprivileged user.
  */
-static int
-caller_allowed(uid_t uid)
+int
+vecs_caller_allowed(uid_t uid)
 {
 	const char *dir = ck_path(CK_PATH_VECS);
 	struct stat sb;
@@ -173,7 +173,7 @@ vecs_open(struct vctx *ctx)
 {
 	int r;
 
-	if (!caller_allowed(ctx->uid)) {
+	if (!vecs_caller_allowed(ctx->uid)) {
 		fprintf(stderr, "Error: Access denied: only root may use the certificate store "
 		    "in %s (uid %u) \n", ck_path(CK_PATH_VECS), (unsigned int)ctx->uid);
 		return vfail(W_ACCESS_DENIED);

@@ -44,6 +44,10 @@ const struct vopt vecs_opts[O_MAX] = {
 	[O_SERVER] = { "--server", "<server-name>", "remote server (not supported: vecs works on the local store)" },
 	[O_UPN] = { "--upn", "<user-name>", "remote user (not supported)" },
 	[O_HELP] = { "--help", NULL, "describe this command" },
+	[O_NAGIOS] = { "--nagios", NULL,
+	    "with --expiring: one Nagios/Icinga status line; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN" },
+	[O_CRITICAL] = { "--critical", "<days>",
+	    "with --nagios: CRITICAL within this many days (default 0: expired)" },
 };
 
 #define R(x) { x, 1 }
@@ -68,7 +72,7 @@ static const struct vcmd cmds[] = {
 	    O(O_PASSWORD_FILE), O(O_BACKUP_STORE), O(O_RSA_ONLY), O(O_LEAF_ONLY) }, 9, 0,
 	    cmd_entry_create, "atomically replace an entry, backing up the old one" },
 	{ "entry", "list", { R(O_STORE), O(O_TEXT), O(O_ALIASES), O(O_JSON), O(O_EXPIRING),
-	    O(O_ALL_STORES), O(O_SERVER), O(O_UPN) }, 8, 0, cmd_entry_list,
+	    O(O_ALL_STORES), O(O_NAGIOS), O(O_CRITICAL), O(O_SERVER), O(O_UPN) }, 10, 0, cmd_entry_list,
 	    "list the entries of a store in insertion order" },
 	{ "entry", "getcert", { R(O_STORE), R(O_ALIAS), O(O_OUTPUT), O(O_TEXT), O(O_PASSWORD),
 	    O(O_PASSWORD_FILE), O(O_SERVER), O(O_UPN) }, 8, 0, cmd_entry_getcert,
