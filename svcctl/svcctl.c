@@ -25,7 +25,7 @@ enum optid {
 	O_START, O_STOP, O_RESTART, O_STATUS, O_LIST_SERVICES, O_LIST, O_REPLACE,
 	O_RESUME, O_ROLLBACK, O_ALL, O_IGNORE, O_PROFILE, O_REGISTRY, O_CERT, O_KEY,
 	O_KEY_PASSWORD, O_CHAIN, O_ROOT_CERT, O_VMCA_CONFIG, O_RENEW, O_IF_EXPIRES, O_DAYS, O_STORE,
-	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION,
+	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION, O_JSON,
 };
 
 static const struct option_def {
@@ -62,6 +62,7 @@ static const struct option_def {
 	{ O_ALIAS, "alias", 0, "ALIAS", "alias of the entry to replace (__MACHINE_CERT)" },
 	{ O_FQDN, "fqdn", 0, "NAME", "node FQDN the SAN must hold (default: hostname -f)" },
 	{ O_DRY_RUN, "dry-run", 'n', NULL, "print the plan and the validation; change nothing" },
+	{ O_JSON, "json", 0, NULL, "with --status: the states and a pending swap as JSON" },
 	{ O_HELP, "help", 'h', NULL, "this help" },
 	{ O_VERSION, "version", 0, NULL, "print the version" },
 };
@@ -84,7 +85,7 @@ usage(FILE *f)
 	/* the same options as svcctl(8)'s SYNOPSIS (tests/e2e/svcctl_options.sh) */
 	fprintf(f, "usage: svcctl --start|--stop|--restart [--ignore] [-r FILE]\n"
 	    "              --all|--vmon-profile PROFILE|NAME...\n"
-	    "       svcctl --status [-r FILE] [--all|--vmon-profile PROFILE|NAME...]\n"
+	    "       svcctl --status [-r FILE] [--json] [--all|--vmon-profile PROFILE|NAME...]\n"
 	    "       svcctl --list-services|--list [-r FILE]\n"
 	    "       svcctl --replace-cert [-r FILE] [--cert FILE [--key FILE] [--key-password SPEC]\n"
 	    "              [--chain FILE] [--root-cert FILE] | --vmca-config FILE [--key FILE] |\n"
@@ -105,7 +106,8 @@ usage(FILE *f)
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 a service failed, 2 usage, 3 registry, 4 unknown service,\n"
 	    "5 invalid certificate, 6 not found, 7 already installed, 8 swap pending,\n"
-	    "9 swap locked, 10 swap failed and rolled back, 11 swap and rollback failed\n");
+	    "9 swap locked, 10 swap failed and rolled back, 11 swap and rollback failed,\n"
+	    "12 --status: a selected service is not running\n");
 }
 
 /* The option that names action a, as the user typed it: "--start". */
@@ -202,6 +204,7 @@ parse(int argc, char **argv, struct svcctl_opts *o)
 		case O_ALL: o->all = 1; r = 0; break;
 		case O_IGNORE: o->ignore = 1; r = 0; break;
 		case O_DRY_RUN: o->dry_run = 1; r = 0; break;
+		case O_JSON: o->json = 1; r = 0; break;
 		case O_RENEW: o->renew = 1; r = 0; break;
 		case O_PROFILE: o->profile = val; r = 0; break;
 		case O_REGISTRY: o->registry = val; r = 0; break;
@@ -269,6 +272,10 @@ check_combination(struct svcctl_opts *o)
 	}
 	if (o->if_expires_within >= 0 && !(swap && o->renew)) {
 		ck_warnx("--if-expires-within goes with --replace-cert --renew");
+		return SX_USAGE;
+	}
+	if (o->json && o->action != A_STATUS) {
+		ck_warnx("--json goes with --status");
 		return SX_USAGE;
 	}
 	if (o->dry_run && !swap) {

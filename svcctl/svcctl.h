@@ -26,6 +26,7 @@ enum {
 	SX_LOCKED = 9,		/* another swap holds the lock */
 	SX_ROLLEDBACK = 10,	/* swap failed; the previous certificate is back */
 	SX_BROKEN = 11,		/* swap failed and so did the restore: act now */
+	SX_NOT_RUNNING = 12,	/* --status: a selected service is not running */
 };
 
 enum svcctl_action {
@@ -35,7 +36,7 @@ enum svcctl_action {
 
 struct svcctl_opts {
 	enum svcctl_action action;
-	int all, ignore, dry_run, renew, keep_going;
+	int all, ignore, dry_run, renew, keep_going, json;
 	long days;
 	long if_expires_within;	/* --if-expires-within DAYS, or -1 */
 	const char *registry, *profile;
@@ -66,8 +67,9 @@ int svcctl_select(struct svcctl_opts *o, struct ck_registry *reg, unsigned char 
 void svcctl_progress(void *u, enum ck_sup_event ev, const struct ck_service *s, const char *detail);
 /* Print "Service-control failed. Error: {...}" with msg JSON-escaped. */
 void svcctl_failed(const char *msg);
-/* If a swap journal is pending, say so on stderr (every run does). */
-void svcctl_report_pending(void);
+/* If a swap journal is pending, say so on stderr (every run does);
+ * returns 1 if one is pending (or unreadable), else 0. */
+int svcctl_report_pending(void);
 /* hangup.c: catch SIGHUP/INT/TERM/PIPE for the rest of the run (the
  * operation is not cancellable); record what an operation ended with in
  * the system log and <log dir>/svcctl.log. */

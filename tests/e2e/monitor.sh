@@ -87,4 +87,61 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u
 else
 	echo "# the non-root census needs root and setpriv: not run"
 fi
+
+# --- svcctl --status, systemctl is-active style ------------------------------------
+REG=$T/services.conf
+cat >"$REG" <<EOR
+[registry]
+settle = 100ms
+poll = 20ms
+
+[service one]
+display = One
+start = exec sleep 100000
+stop_timeout = 2s
+
+[service two]
+display = Two
+start = exec sleep 100000
+requires = one
+stop_timeout = 2s
+
+[service hand]
+display = Manual
+start = exec sleep 100000
+startup = manual
+stop_timeout = 2s
+EOR
+S() { "$SVCCTL" -r "$REG" "$@"; }
+on_exit "$SVCCTL" -r "$REG" --stop --all
+t "--status, all stopped: 12"; expect_rc 12 S --status
+eq "$(cat "$T/out")" "Stopped:
+ one two hand"
+t "start the automatic ones"; expect_rc 0 S --start --all
+t "--status: the manual one may be stopped: 0"; expect_rc 0 S --status
+eq "$(cat "$T/out")" "Running:
+ one two
+Stopped:
+ hand"
+t "--status naming it: 12"; expect_rc 12 S --status hand
+t "--status naming running ones: 0"; expect_rc 0 S --status one two
+t "--json"; expect_rc 0 S --status --json
+if command -v python3 >/dev/null 2>&1; then
+	eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print([(s["name"], s["state"], s["manual"]) for s in d["services"]], d["swap_pending"])' <"$T/out")" \
+	    "[('one', 'running', False), ('two', 'running', False), ('hand', 'stopped', True)] None"
+fi
+t "--json with a stopped one: 12 too"; expect_rc 12 S --status --json hand
+has "$T/out" '"state": "stopped"'
+t "--json without --status: 2"; expect_rc 2 S --list --json
+t "a pending swap: 8, whatever runs"
+JDIR=$(dirname "$(find "$CERTKIT_ROOT" -name vecs.expiry)")/journal
+mkdir -p "$JDIR"
+printf 'format=certkit-swap-1\nop=replace\nphase=start\nstore=MACHINE_SSL_CERT\nalias=__MACHINE_CERT\nold_sha1=aa\nnew_sha1=bb\nold_sha256=cc\nnew_sha256=dd\nold_type=1\nnew_type=1\nstarted=1\npid=1\n' >"$JDIR/swap.journal"
+expect_rc 8 S --status one
+has "$T/err" "interrupted in phase start"
+t "--json names it"; expect_rc 8 S --status --json one
+has "$T/out" '"swap_pending": {"store": "MACHINE_SSL_CERT", "alias": "__MACHINE_CERT", "phase": "start"'
+rm -f "$JDIR/swap.journal"
+t "stop: 12 again"; expect_rc 0 S --stop two
+expect_rc 12 S --status
 finish
