@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,23 @@ check_server(const char *s)
 	    "%s instead, or drop --server", s, s);
 }
 
+/*
+ * A failed write to standard output (a full disk, a closed pipe) or to
+ * standard error is a failure, not a success nobody saw: 70010, the
+ * I/O code, when the command had succeeded.
+ */
+static int
+out_checked(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "certool: standard output: write error: %s\n", strerror(errno));
+		return code == 0 ? E_CERT_IO : code;
+	}
+	if (fflush(stderr) != 0 || ferror(stderr))
+		return code == 0 ? E_CERT_IO : code;
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -137,7 +155,7 @@ main(int argc, char **argv)
 			return E_UNKNOWN & 0xff;
 		}
 		print_help(g);
-		return 0;
+		return out_checked(0) & 0xff;
 	}
 	for (int i = 0; i < O_NCMDS; i++)
 		ncmd += c.val[i] != NULL;
@@ -159,5 +177,5 @@ main(int argc, char **argv)
 	ck_cfg_free(c.cfg);
 	if (c.password != NULL)
 		ck_secfree(c.password);
-	return code & 0xff;
+	return out_checked(code) & 0xff;
 }

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,5 +351,14 @@ main(int argc, char **argv)
 		svcctl_record(action_name(o.action), r);
 out:
 	free(o.names);
+	/* a failed write to stdout or stderr is a failure (1), not a success
+	 * nobody saw */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (r == SX_OK)
+			ck_warnx("standard output: write error: %s", strerror(errno));
+		r = r == SX_OK ? SX_FAIL : r;
+	}
+	if ((fflush(stderr) != 0 || ferror(stderr)) && r == SX_OK)
+		r = SX_FAIL;
 	return r;
 }

@@ -63,7 +63,14 @@ int svcctl_load_registry(struct svcctl_opts *o, struct ck_registry **reg);
  * prints the error and returns SX_UNKNOWN on an unknown name. */
 int svcctl_select(struct svcctl_opts *o, struct ck_registry *reg, unsigned char *want,
     int all_means_every);
-/* Progress printer in the service-control format. */
+/* Progress printer in the service-control format; u is a struct
+ * svcctl_progress_ctx.  A service in was_running (indexed like svc) is
+ * "already running", not started again. */
+struct svcctl_progress_ctx {
+	const char *verb;			/* "start" / "stop" */
+	const struct ck_service *svc;		/* the registry's services */
+	const unsigned char *was_running;	/* or NULL */
+};
 void svcctl_progress(void *u, enum ck_sup_event ev, const struct ck_service *s, const char *detail);
 /* Print "Service-control failed. Error: {...}" with msg JSON-escaped. */
 void svcctl_failed(const char *msg);

@@ -5,6 +5,7 @@
 # non-root monitor reads (0644, no key), and svcctl --status (exit 3 when
 # a selected service is not running, 8 when a swap is pending; --json).
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/e2e/svc_small.sh"
 command -v "$OPENSSL" >/dev/null 2>&1 || skip "openssl not found"
 
 # certificates that expire in 5, 20 and 400 days, and one that has expired
@@ -90,30 +91,13 @@ fi
 
 # --- svcctl --status, systemctl is-active style ------------------------------------
 REG=$T/services.conf
-cat >"$REG" <<EOR
-[registry]
-settle = 100ms
-poll = 20ms
-
-[service one]
-display = One
-start = exec sleep 100000
-stop_timeout = 2s
-
-[service two]
-display = Two
-start = exec sleep 100000
-requires = one
-stop_timeout = 2s
-
+small_registry "$REG" "
 [service hand]
 display = Manual
 start = exec sleep 100000
 startup = manual
-stop_timeout = 2s
-EOR
+stop_timeout = 2s"
 S() { "$SVCCTL" -r "$REG" "$@"; }
-on_exit "$SVCCTL" -r "$REG" --stop --all
 t "--status, all stopped: 12"; expect_rc 12 S --status
 eq "$(cat "$T/out")" "Stopped:
  one two hand"
