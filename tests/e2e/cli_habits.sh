@@ -56,6 +56,38 @@ t "svcctl --status >/dev/full: 1"
 S --status one >/dev/full 2>"$T/err"; eq "$?" 1
 has "$T/err" "svcctl: standard output: write error: No space left on device"
 
+# --- DER wherever PEM is read (AD CS hands out DER .cer files) ----------------------
+"$OPENSSL" x509 -in "$T/root.pem" -outform DER -out "$T/root.der"
+"$CERTOOL" --genkey --privkey="$T/k.pem" --pubkey="$T/k.pub" >/dev/null
+"$OPENSSL" pkey -in "$T/k.pem" -outform DER -out "$T/k.der"
+printf 'Country = US\nName = der.example.test\nHostname = der.example.test\n' >"$T/leaf.cfg"
+t "certool --viewcert reads DER"; expect_rc 0 "$CERTOOL" --viewcert --cert="$T/root.der"
+has "$T/out" "Habits CA"
+t "certool --gencert takes a DER key"
+expect_rc 0 "$CERTOOL" --gencert --privkey="$T/k.der" --cert="$T/leaf.pem" --config="$T/leaf.cfg"
+eq "$("$OPENSSL" x509 -in "$T/leaf.pem" -noout -pubkey)" "$("$OPENSSL" pkey -in "$T/k.pem" -pubout)"
+"$OPENSSL" x509 -in "$T/leaf.pem" -outform DER -out "$T/leaf.der"
+t "vecs entry create takes a DER certificate and key, stores PEM"
+expect_rc 0 "$VECS" entry create --store H --alias der --cert "$T/leaf.der" --key "$T/k.der"
+"$VECS" entry getcert --store H --alias der --output "$T/got.pem" >/dev/null
+eq "$("$OPENSSL" x509 -in "$T/got.pem" -noout -fingerprint)" "$("$OPENSSL" x509 -in "$T/leaf.pem" -noout -fingerprint)"
+t "an encrypted DER PKCS#8 key with its password"
+printf 'pw-habits\n' >"$T/pw"
+"$OPENSSL" pkcs8 -topk8 -in "$T/k.pem" -outform DER -out "$T/kenc.der" -passout "file:$T/pw" -v2 aes-256-cbc
+expect_rc 0 "$CERTOOL" --gencert --privkey="$T/kenc.der" --password-file="$T/pw" --cert="$T/leaf2.pem" --config="$T/leaf.cfg"
+t "neither PEM nor DER: the error says how to convert"
+printf 'not a certificate\n' >"$T/junk"
+run "$CERTOOL" --viewcert --cert="$T/junk"
+has "$T/err" "no PEM or DER certificate found"
+has "$T/err" "openssl x509 -in FILE -out FILE.pem"
+t "a DER CRL is read"
+"$CERTOOL" --gencrl >/dev/null; "$CERTOOL" --getcrl --crl="$T/crl.pem" >/dev/null
+"$OPENSSL" crl -in "$T/crl.pem" -outform DER -out "$T/crl.der"
+expect_rc 0 "$CERTOOL" --viewcrl --crl="$T/crl.der"
+t "a DER CSR is signed"
+"$OPENSSL" req -new -key "$T/k.pem" -subj /CN=csr.example.test -outform DER -out "$T/r.der"
+expect_rc 0 "$CERTOOL" --gencertfromcsr --csrfile="$T/r.der" --cert="$T/fromcsr.pem"
+
 # --- svcctl --start of a running service -----------------------------------------------
 t "--start one again: already running, not started"
 expect_rc 0 S --start one
