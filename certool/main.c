@@ -20,6 +20,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "log.h"
+#include "pki.h"
 #include "secmem.h"
 #include "testhook.h"
 
@@ -140,6 +141,8 @@ main(int argc, char **argv)
 	 * AES-CTR fetch costs as much as a quarter of a --gencert. */
 	(void)RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256");
 	memset(&c, 0, sizeof(c));
+	if (isatty(STDERR_FILENO))
+		ck_key_progress(keygen_progress, NULL);
 	if (argc < 2) {
 		print_help(-1);
 		return 0;

@@ -582,3 +582,40 @@ out_commit(struct outset *o)
 		return code;
 	return out_install(o);
 }
+
+/*
+ * An 8192-bit key takes half a minute: after a second of it, say so on
+ * the terminal and add a dot every half second (nothing for a quick key,
+ * nothing into a pipe or a file: main registers this on a TTY only).
+ * CERTKIT_TEST_PROGRESS_MS (test builds) shortens the second.
+ */
+void
+keygen_progress(void *u, int what)
+{
+	static long t0, last;
+	static int shown;
+	const char *e = ck_test_getenv("CERTKIT_TEST_PROGRESS_MS");
+	long after = e != NULL ? atol(e) : 1000, now = ck_now_ms();
+
+	(void)u;
+	switch (what) {
+	case CK_KEYGEN_BEGIN:
+		t0 = now;
+		shown = 0;
+		break;
+	case CK_KEYGEN_STEP:
+		if (!shown && now - t0 >= after) {
+			fprintf(stderr, "certool: generating the key pair, please wait");
+			shown = 1;
+			last = now;
+		} else if (shown && now - last >= 500) {
+			fputc('.', stderr);
+			last = now;
+		}
+		break;
+	case CK_KEYGEN_END:
+		if (shown)
+			fprintf(stderr, " done\n");
+		break;
+	}
+}

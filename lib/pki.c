@@ -338,30 +338,6 @@ ck_key_load_pwspec(const char *path, const char *pwspec, EVP_PKEY **out)
 }
 
 int
-ck_key_generate(enum ck_keytype type, int bits, EVP_PKEY **out)
-{
-	EVP_PKEY *k = NULL;
-
-	*out = NULL;
-	if (type == CK_KEY_RSA) {
-		if (bits < 2048 || bits > 16384)
-			return ck_errf(CK_E_KEYSIZE, "RSA key size %d is outside 2048..16384", bits);
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	} else if (type == CK_KEY_EC) {
-		const char *curve = bits == 256 ? "P-256" : bits == 384 ? "P-384" : NULL;
-		if (curve == NULL)
-			return ck_errf(CK_E_KEYSIZE, "EC key size %d: use 256 (P-256) or 384 (P-384)", bits);
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
-	} else {
-		return ck_errf(CK_E_INVAL, "unknown key type");
-	}
-	if (k == NULL)
-		return ck_errssl(CK_E_CRYPTO, "EVP_PKEY_Q_keygen");
-	*out = k;
-	return 0;
-}
-
-int
 ck_key_to_pem(EVP_PKEY *k, const char *password, char **pem, size_t *len)
 {
 	const EVP_CIPHER *c = NULL;

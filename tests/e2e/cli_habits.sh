@@ -88,6 +88,23 @@ t "a DER CSR is signed"
 "$OPENSSL" req -new -key "$T/k.pem" -subj /CN=csr.example.test -outform DER -out "$T/r.der"
 expect_rc 0 "$CERTOOL" --gencertfromcsr --csrfile="$T/r.der" --cert="$T/fromcsr.pem"
 
+# --- key generation progress: on a terminal only -----------------------------------
+# CERTKIT_TEST_PROGRESS_MS=0 (test builds) shows it from the start, so no
+# timing is assumed
+t "keygen progress on a terminal (script(1))"
+if command -v script >/dev/null 2>&1; then
+	CERTKIT_TEST_PROGRESS_MS=0 script -qec "$CERTOOL --genkey --privkey=$T/p1.key --pubkey=$T/p1.pub" \
+	    /dev/null >"$T/tty" 2>&1
+	has "$T/tty" "certool: generating the key pair, please wait"
+	has "$T/tty" " done"
+	has "$T/tty" "Status : Success"
+else
+	ok "# skip: no script(1)"
+fi
+t "none into a pipe or a file"
+CERTKIT_TEST_PROGRESS_MS=0 expect_rc 0 "$CERTOOL" --genkey --privkey="$T/p2.key" --pubkey="$T/p2.pub"
+eq "$(cat "$T/err")" ""
+
 # --- svcctl --start of a running service -----------------------------------------------
 t "--start one again: already running, not started"
 expect_rc 0 S --start one
