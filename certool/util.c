@@ -576,11 +576,26 @@ out_abort(struct outset *o)
 int
 out_commit(struct outset *o)
 {
-	int code;
+	struct outset std = { .n = 0 };
+	int code, k = 0;
 
-	if ((code = out_stage(o)) != 0)
-		return code;
-	return out_install(o);
+	/* "-" is standard output, written once the files are in place (a
+	 * failed write is caught when main flushes it) */
+	for (int i = 0; i < o->n; i++) {
+		if (strcmp(o->f[i].path, CK_STDIO_PATH) == 0)
+			std.f[std.n++] = o->f[i];
+		else
+			o->f[k++] = o->f[i];
+	}
+	o->n = k;
+	if ((code = out_stage(o)) == 0)
+		code = out_install(o);
+	for (int i = 0; i < std.n; i++) {
+		if (code == 0)
+			(void)fwrite(std.f[i].data, 1, std.f[i].len, stdout);
+		o->f[o->n++] = std.f[i];	/* out_free frees it */
+	}
+	return code;
 }
 
 /*

@@ -88,6 +88,25 @@ t "a DER CSR is signed"
 "$OPENSSL" req -new -key "$T/k.pem" -subj /CN=csr.example.test -outform DER -out "$T/r.der"
 expect_rc 0 "$CERTOOL" --gencertfromcsr --csrfile="$T/r.der" --cert="$T/fromcsr.pem"
 
+# --- "-" is standard input or output -------------------------------------------------
+t "certool --viewcert --cert=- reads stdin (DER too)"
+"$CERTOOL" --viewcert --cert=- <"$T/root.der" >"$T/out" 2>"$T/err"; eq "$?" 0
+has "$T/out" "Habits CA"
+t "certool --genkey --privkey=- writes the key to stdout, before the trailer"
+"$CERTOOL" --genkey --privkey=- --pubkey="$T/s.pub" >"$T/out" 2>"$T/err"; eq "$?" 0
+eq "$(head -1 "$T/out")" "-----BEGIN PRIVATE KEY-----"
+eq "$(tail -1 "$T/out")" "Status : Success"
+absent ./-
+t "the key is the public key's"
+sed '/^Status/d' "$T/out" >"$T/s.key"
+eq "$("$OPENSSL" pkey -in "$T/s.key" -pubout)" "$("$OPENSSL" pkey -pubin -in "$T/s.pub" -pubout 2>/dev/null || "$OPENSSL" rsa -RSAPublicKey_in -in "$T/s.pub" -pubout 2>/dev/null)"
+t "vecs entry create --cert - reads stdin"
+"$VECS" entry create --store H --alias fromstdin --cert - <"$T/leaf.pem" >/dev/null 2>"$T/err"; eq "$?" 0
+t "vecs entry getcert --output - writes stdout"
+expect_rc 0 "$VECS" entry getcert --store H --alias fromstdin --output -
+eq "$("$OPENSSL" x509 -in "$T/out" -noout -fingerprint)" "$("$OPENSSL" x509 -in "$T/leaf.pem" -noout -fingerprint)"
+absent ./-
+
 # --- key generation progress: on a terminal only -----------------------------------
 # CERTKIT_TEST_PROGRESS_MS=0 (test builds) shows it from the start, so no
 # timing is assumed
