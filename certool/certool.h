@@ -142,6 +142,9 @@ int failc(int code, int ck, const char *what);
 int failx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Map only. */
 int map_err(int ck);
+/* Key generation progress for ck_key_progress: on stderr, only when it
+ * is a terminal (main registers it then) and only after a second. */
+void keygen_progress(void *u, int what);
 /* "Error Message" text and symbolic name of a code; NULL if unknown. */
 const char *code_message(int code);
 const char *code_name(int code);

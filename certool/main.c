@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,12 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "audit.h"
 #include "certool.h"
 #include "err.h"
 #include "fileio.h"
 #include "log.h"
+#include "pki.h"
 #include "secmem.h"
 #include "testhook.h"
 
@@ -98,6 +101,23 @@ check_server(const char *s)
 	    "%s instead, or drop --server", s, s);
 }
 
+/*
+ * A failed write to standard output (a full disk, a closed pipe) or to
+ * standard error is a failure, not a success nobody saw: 70010, the
+ * I/O code, when the command had succeeded.
+ */
+static int
+out_checked(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "certool: standard output: write error: %s\n", strerror(errno));
+		return code == 0 ? E_CERT_IO : code;
+	}
+	if (fflush(stderr) != 0 || ferror(stderr))
+		return code == 0 ? E_CERT_IO : code;
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -105,6 +125,7 @@ main(int argc, char **argv)
 	int code = 0, ncmd = 0, g;
 
 	ck_log_init(argv[0]);
+	ck_audit_init("certool");
 	if (ck_nocore() != 0)
 		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
 	ck_test_pause("main");	/* lets a test look at the process */
@@ -120,6 +141,8 @@ main(int argc, char **argv)
 	 * AES-CTR fetch costs as much as a quarter of a --gencert. */
 	(void)RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256");
 	memset(&c, 0, sizeof(c));
+	if (isatty(STDERR_FILENO))
+		ck_key_progress(keygen_progress, NULL);
 	if (argc < 2) {
 		print_help(-1);
 		return 0;
@@ -135,7 +158,7 @@ main(int argc, char **argv)
 			return E_UNKNOWN & 0xff;
 		}
 		print_help(g);
-		return 0;
+		return out_checked(0) & 0xff;
 	}
 	for (int i = 0; i < O_NCMDS; i++)
 		ncmd += c.val[i] != NULL;
@@ -157,5 +180,5 @@ main(int argc, char **argv)
 	ck_cfg_free(c.cfg);
 	if (c.password != NULL)
 		ck_secfree(c.password);
-	return code & 0xff;
+	return out_checked(code) & 0xff;
 }

@@ -164,7 +164,8 @@ print_help(int group)
 
 	if (group < 0)
 		printf("usage: certool --COMMAND [--OPTION[=VALUE] ...]\n"
-		    "       certool --help[=init|functions|config|files|options|connection]\n"
+		    "       certool -h|--help[=init|functions|config|files|options|connection]\n"
+		    "       certool --version\n"
 		    "Local replacement for VMware certool: the VMCA lives in $VMCA_DATA_DIR.\n"
 		    "Several commands in one call run in the order listed. See certool(1).\n");
 	for (int g = 0; g < G_NGROUPS; g++) {
@@ -221,6 +222,8 @@ parse_args(struct ctx *c, int argc, char **argv)
 		size_t len;
 		int id;
 
+		if (strcmp(a, "-h") == 0)
+			a = "--help";	/* the one short option, as every tool has it */
 		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
 			fprintf(stderr, "error: unexpected argument '%s': options are "
 			    "--name=value or --name value (see certool --help)\n", a);

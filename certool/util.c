@@ -576,9 +576,61 @@ out_abort(struct outset *o)
 int
 out_commit(struct outset *o)
 {
-	int code;
+	struct outset std = { .n = 0 };
+	int code, k = 0;
 
-	if ((code = out_stage(o)) != 0)
-		return code;
-	return out_install(o);
+	/* "-" is standard output, written once the files are in place (a
+	 * failed write is caught when main flushes it) */
+	for (int i = 0; i < o->n; i++) {
+		if (strcmp(o->f[i].path, CK_STDIO_PATH) == 0)
+			std.f[std.n++] = o->f[i];
+		else
+			o->f[k++] = o->f[i];
+	}
+	o->n = k;
+	if ((code = out_stage(o)) == 0)
+		code = out_install(o);
+	for (int i = 0; i < std.n; i++) {
+		if (code == 0)
+			(void)fwrite(std.f[i].data, 1, std.f[i].len, stdout);
+		o->f[o->n++] = std.f[i];	/* out_free frees it */
+	}
+	return code;
+}
+
+/*
+ * An 8192-bit key takes half a minute: after a second of it, say so on
+ * the terminal and add a dot every half second (nothing for a quick key,
+ * nothing into a pipe or a file: main registers this on a TTY only).
+ * CERTKIT_TEST_PROGRESS_MS (test builds) shortens the second.
+ */
+void
+keygen_progress(void *u, int what)
+{
+	static long t0, last;
+	static int shown;
+	const char *e = ck_test_getenv("CERTKIT_TEST_PROGRESS_MS");
+	long after = e != NULL ? atol(e) : 1000, now = ck_now_ms();
+
+	(void)u;
+	switch (what) {
+	case CK_KEYGEN_BEGIN:
+		t0 = now;
+		shown = 0;
+		break;
+	case CK_KEYGEN_STEP:
+		if (!shown && now - t0 >= after) {
+			fprintf(stderr, "certool: generating the key pair, please wait");
+			shown = 1;
+			last = now;
+		} else if (shown && now - last >= 500) {
+			fputc('.', stderr);
+			last = now;
+		}
+		break;
+	case CK_KEYGEN_END:
+		if (shown)
+			fprintf(stderr, " done\n");
+		break;
+	}
 }

@@ -233,6 +233,7 @@ ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out)
 	ck_test_pause("crl-committed");
 	if ((r = ck_file_write(path, pem, plen, 0644, 0)) != 0)
 		goto out;
+	ca_audit_crl(crl, crlnum, pem, plen);
 	if (out != NULL) {
 		*out = crl;
 		crl = NULL;

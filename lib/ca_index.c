@@ -361,8 +361,8 @@ ck_ca_record_end(struct ck_ca_pending *p, int keep)
 	/* abandoned: whatever failed, only a record that was made matters */
 	if (!keep)
 		r = p->added ? unrecord(p) : 0;
-	else
-		r = put_err(p->ca, p->rc, p->call);
+	else if ((r = put_err(p->ca, p->rc, p->call)) == 0 && p->added)
+		ca_audit_der("vmca.cert.issue", p->der, p->dlen);
 	OPENSSL_free(p->der);
 	free(p);
 	return r;
@@ -467,6 +467,8 @@ ck_ca_revoke(struct ck_ca *ca, X509 *x, int reason)
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return ca_dberr(ca, "mdb_txn_commit", rc);
+	snprintf(a, sizeof(a), "reason=%d", reason);
+	ca_audit_cert("vmca.cert.revoke", x, NULL, a);
 	return 0;
 txn_abort:
 	mdb_txn_abort(txn);

@@ -327,6 +327,8 @@ ck_ca_install(struct ck_ca *ca, STACK_OF(X509) *chain, EVP_PKEY *key)
 	if ((r = stage(ca->dir, certpem, clen, keypem, klen)) != 0 ||
 	    (r = finish(ca->dir)) != 0)
 		goto out;
+	ca_audit_cert("vmca.root.install", ca->chain ? sk_X509_value(ca->chain, 0) : NULL,
+	    sk_X509_value(chain, 0), NULL);
 	r = ca_reload(ca);
 out:
 	if (lockfd >= 0)

@@ -662,6 +662,8 @@ ck_ca_renew(struct ck_ca *ca, X509 *old, EVP_PKEY *key, int days, unsigned int f
 	rq.exts = exts;
 	r = issue(ca, &rq, days, CK_CA_RENEW_MAX_DAYS, ISSUE_NO_POLICY | (flags & CK_SIGN_NO_RECORD),
 	    NULL, out);
+	if (r == 0)
+		ca_audit_cert("vmca.cert.renew", old, *out, NULL);
 	if (r == 0 && chain != NULL && (r = ck_chain_to_send(ca->chain, chain)) != 0) {
 		X509_free(*out);
 		*out = NULL;

@@ -66,6 +66,13 @@ int ca_add_exts(X509 *x, const STACK_OF(X509_EXTENSION) *exts);
 /* Load root.cer again (the key is loaded by ca_need_root). */
 int ca_reload(struct ck_ca *ca);
 
+/* ca_audit.c: record a change to the VMCA (audit.h): the certificate
+ * that went (old) and came (new), either may be NULL; extra is appended
+ * as more "key=value" details */
+void ca_audit_cert(const char *event, X509 *old, X509 *new, const char *extra);
+void ca_audit_der(const char *event, const unsigned char *der, int len);
+void ca_audit_crl(X509_CRL *crl, uint64_t number, const char *pem, size_t len);
+
 /* --- ca_install.c -------------------------------------------------------- */
 
 /* Lock <dir>/name exclusively (flock, created 0600); *fd holds the lock. */

@@ -20,7 +20,11 @@ enum {
 					   (pidfiles, test markers), never state */
 };
 
-/* Atomically replace path with len bytes of data, created with mode. */
+/* Atomically replace path with len bytes of data, created with mode.
+ * The path "-" is standard output (what the user asked for: stdio's
+ * buffer is flushed first so the order holds; mode and flags do not
+ * apply); ck_file_read reads "-" as standard input. */
+#define CK_STDIO_PATH "-"
 int ck_file_write(const char *path, const void *data, size_t len, mode_t mode, int flags);
 
 /*

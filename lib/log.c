@@ -10,7 +10,6 @@
 #include "log.h"
 
 static const char *progname = "certkit";
-static int debug_on = -1;
 
 void
 ck_log_init(const char *argv0)
@@ -54,21 +53,5 @@ ck_warnr(int r, const char *fmt, ...)
 	fprintf(stderr, ": %s", ck_strerror(r));
 	if (d[0] != '\0')
 		fprintf(stderr, ": %s", d);
-	fputc('\n', stderr);
-}
-
-void
-ck_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (debug_on < 0)
-		debug_on = getenv("CERTKIT_DEBUG") != NULL;
-	if (!debug_on)
-		return;
-	fprintf(stderr, "%s: debug: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
 }

@@ -1,7 +1,6 @@
 /*
  * log.h: diagnostics for the binaries (the library itself never prints).
- * Messages go to stderr prefixed with the program name; ck_debug() only
- * when CERTKIT_DEBUG is set in the environment.
+ * Messages go to stderr prefixed with the program name.
  */
 #ifndef CK_LOG_H
 #define CK_LOG_H
@@ -11,6 +10,5 @@ const char *ck_progname(void);
 void ck_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "prog: <fmt>: <ck_strerror(r)>[: detail]". */
 void ck_warnr(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ck_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

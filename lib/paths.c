@@ -17,6 +17,9 @@
 #ifndef CK_SYSCONFDIR
 #define CK_SYSCONFDIR "/etc"
 #endif
+#ifndef CK_RUNSTATEDIR
+#define CK_RUNSTATEDIR "/run"
+#endif
 #ifndef CK_DATADIR
 #define CK_DATADIR "/usr/share/certkit"
 #endif
@@ -91,7 +94,9 @@ ck_path(enum ck_path_id id)
 		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_STATE), "vecs");
 		break;
 	case CK_PATH_RUN:
-		cache[id] = cat2(ck_path(CK_PATH_STATE), "run");
+		/* configure's runstatedir (/run on Debian: dh passes it), so
+		 * pidfiles and locks are gone at boot without a symlink */
+		cache[id] = rooted(CK_RUNSTATEDIR "/certkit");
 		break;
 	case CK_PATH_JOURNAL:
 		cache[id] = cat2(ck_path(CK_PATH_STATE), "journal");
@@ -113,6 +118,12 @@ ck_path(enum ck_path_id id)
 	case CK_PATH_MACHINE_SSL:
 		e = envdir("CERTKIT_MACHINE_SSL_DIR");
 		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_CONF), "machine-ssl");
+		break;
+	case CK_PATH_AUDIT:
+		/* with the state it describes, where the log directory's
+		 * logrotate snippet cannot rotate it away */
+		e = envdir("CERTKIT_AUDIT_LOG");
+		cache[id] = e ? strdup(e) : cat2(ck_path(CK_PATH_STATE), "log/audit.log");
 		break;
 	case CK_PATH_DATA:
 		cache[id] = strdup(CK_DATADIR);

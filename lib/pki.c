@@ -18,6 +18,31 @@
 
 /* --- certificates ------------------------------------------------------- */
 
+/*
+ * No PEM block: DER certificates one after another (AD CS hands out DER
+ * .cer files), the whole of buf; else say what would convert it.
+ */
+static int
+der_certs(const char *buf, size_t len, STACK_OF(X509) *sk)
+{
+	const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+	X509 *x;
+
+	while (len > 0 && p < end && *p == 0x30 &&
+	    (x = d2i_X509(NULL, &p, (long)(end - p))) != NULL) {
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			return CK_E_NOMEM;
+		}
+	}
+	ERR_clear_error();
+	if (sk_X509_num(sk) > 0 && p == end)
+		return 0;
+	return ck_errf(CK_E_FORMAT, "no PEM or DER certificate found (another encoding? "
+	    "openssl x509 -in FILE -out FILE.pem converts what OpenSSL can read; "
+	    "openssl pkcs7 -print_certs a PKCS#7 bundle)");
+}
+
 int
 ck_certs_parse(const char *buf, size_t len, STACK_OF(X509) **out)
 {
@@ -49,10 +74,8 @@ ck_certs_parse(const char *buf, size_t len, STACK_OF(X509) **out)
 		}
 		ERR_clear_error();
 	}
-	if (sk_X509_num(sk) == 0) {
-		r = ck_errf(CK_E_FORMAT, "no PEM certificate found");
+	if (sk_X509_num(sk) == 0 && (r = der_certs(buf, len, sk)) != 0)
 		goto out;
-	}
 	*out = sk;
 	sk = NULL;
 	r = 0;
@@ -234,6 +257,24 @@ pw_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
+/* A DER private key: PKCS#8 (encrypted or not), PKCS#1 or SEC1. */
+static EVP_PKEY *
+der_key(const char *buf, size_t len, struct pwctx *pw)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	EVP_PKEY *k;
+	BIO *b;
+
+	ERR_clear_error();
+	if ((k = d2i_AutoPrivateKey(NULL, &p, (long)len)) != NULL)
+		return k;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return NULL;
+	k = d2i_PKCS8PrivateKey_bio(b, NULL, pw_cb, pw);
+	BIO_free(b);
+	return k;
+}
+
 int
 ck_key_parse(const char *buf, size_t len, const char *password, EVP_PKEY **out)
 {
@@ -249,6 +290,8 @@ ck_key_parse(const char *buf, size_t len, const char *password, EVP_PKEY **out)
 	ERR_clear_error();
 	k = PEM_read_bio_PrivateKey(b, NULL, pw_cb, &pw);
 	BIO_free(b);
+	if (k == NULL && !pw.asked && len > 0 && (unsigned char)buf[0] == 0x30)
+		k = der_key(buf, len, &pw);
 	if (k == NULL) {
 		if (pw.asked) {
 			ERR_clear_error();
@@ -256,7 +299,8 @@ ck_key_parse(const char *buf, size_t len, const char *password, EVP_PKEY **out)
 			    "the private key is encrypted and no password was given" :
 			    "cannot decrypt the private key: wrong password");
 		}
-		return ck_errssl(CK_E_KEY, "PEM_read_bio_PrivateKey: not a PEM private key");
+		return ck_errssl(CK_E_KEY, "not a PEM or DER private key (PKCS#8, PKCS#1 or SEC1; "
+		    "openssl pkey -in FILE -out FILE.pem converts what OpenSSL can read)");
 	}
 	*out = k;
 	return 0;
@@ -291,30 +335,6 @@ ck_key_load_pwspec(const char *path, const char *pwspec, EVP_PKEY **out)
 		ck_errwrap(r, "%s", path);
 	ck_secfree(pw);
 	return r;
-}
-
-int
-ck_key_generate(enum ck_keytype type, int bits, EVP_PKEY **out)
-{
-	EVP_PKEY *k = NULL;
-
-	*out = NULL;
-	if (type == CK_KEY_RSA) {
-		if (bits < 2048 || bits > 16384)
-			return ck_errf(CK_E_KEYSIZE, "RSA key size %d is outside 2048..16384", bits);
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	} else if (type == CK_KEY_EC) {
-		const char *curve = bits == 256 ? "P-256" : bits == 384 ? "P-384" : NULL;
-		if (curve == NULL)
-			return ck_errf(CK_E_KEYSIZE, "EC key size %d: use 256 (P-256) or 384 (P-384)", bits);
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
-	} else {
-		return ck_errf(CK_E_INVAL, "unknown key type");
-	}
-	if (k == NULL)
-		return ck_errssl(CK_E_CRYPTO, "EVP_PKEY_Q_keygen");
-	*out = k;
-	return 0;
 }
 
 int

@@ -58,6 +58,12 @@ int ck_key_load(const char *path, const char *password, EVP_PKEY **out);
 int ck_key_load_pwspec(const char *path, const char *pwspec, EVP_PKEY **out);
 /* New key: RSA of bits (2048..16384), or EC with bits 256 or 384. */
 int ck_key_generate(enum ck_keytype type, int bits, EVP_PKEY **out);
+/* Progress of RSA key generation (an 8192-bit key takes half a minute),
+ * for a program to show: fn(u, CK_KEYGEN_BEGIN), fn(u, CK_KEYGEN_STEP)
+ * as the prime search goes on, fn(u, CK_KEYGEN_END).  NULL: none.  The
+ * library only calls fn; what is shown, and where, is the program's. */
+enum { CK_KEYGEN_BEGIN, CK_KEYGEN_STEP, CK_KEYGEN_END };
+void ck_key_progress(void (*fn)(void *u, int what), void *u);
 /* PKCS#8 PEM; encrypted with AES-256-CBC (PBES2) when password != NULL.
  * *pem is ck_secalloc'ed. */
 int ck_key_to_pem(EVP_PKEY *k, const char *password, char **pem, size_t *len);

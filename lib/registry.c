@@ -452,6 +452,27 @@ check_names(struct pctx *c)
 	return 0;
 }
 
+/* What systemctl takes as a unit: a name with a type suffix, no path. */
+static int
+unit_name_ok(const char *u)
+{
+	static const char *const types[] = { ".service", ".socket", ".target", ".mount",
+	    ".timer", ".path", ".scope", ".slice", ".device", ".swap", ".automount" };
+	size_t n = strlen(u);
+
+	if (n == 0 || n > 255 || u[0] == '-' || u[0] == '.')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+		if (*p <= ' ' || *p == '/' || *p == 0x7f)
+			return 0;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t k = strlen(types[i]);
+		if (n > k && strcmp(u + n - k, types[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 resolve_deps(struct pctx *c)
 {
@@ -460,9 +481,17 @@ resolve_deps(struct pctx *c)
 	for (size_t i = 0; i < reg->n; i++) {
 		struct ck_service *s = &reg->svc[i];
 		int line = c->info[i].keyline[K_REQUIRES];
-		if (s->start == NULL)
+		/* the systemd backend runs the unit, not a command */
+		if (s->start == NULL && reg->backend != CK_BACKEND_SYSTEMD)
 			return ck_errf(CK_E_CONFIG, "%s:%d: service %s has no start command "
-			    "(add start = COMMAND)", c->name, s->line, s->name);
+			    "(add start = COMMAND, or drive units with backend = systemd)",
+			    c->name, s->line, s->name);
+		if (reg->backend == CK_BACKEND_SYSTEMD && s->unit != NULL &&
+		    !unit_name_ok(s->unit))
+			return ck_errf(CK_E_CONFIG, "%s:%d: service %s: unit '%s' is not a systemd "
+			    "unit name (NAME.service, .socket, .target...: no '/', spaces or "
+			    "control characters)", c->name, c->info[i].keyline[K_UNIT], s->name,
+			    s->unit);
 		if (s->ndeps == 0)
 			continue;
 		if ((s->dep_idx = calloc(s->ndeps, sizeof(int))) == NULL)

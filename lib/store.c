@@ -95,9 +95,12 @@ store_op_end(struct op *op, int r)
 		return r;
 	if (r != 0) {
 		mdb_txn_abort(op->txn);
+		store_audit_end(op->st, 0);
 		return r;
 	}
-	if ((rc = mdb_txn_commit(op->txn)) != 0)
+	rc = mdb_txn_commit(op->txn);
+	store_audit_end(op->st, rc == 0);
+	if (rc != 0)
 		return commit_err(op->st, rc);
 	return 0;
 }
@@ -337,6 +340,7 @@ ck_store_close(struct ck_store *st)
 		return;
 	if (st->txn != NULL)
 		mdb_txn_abort(st->txn);
+	ck_audit_drop(&st->audit);
 	mdb_env_close(st->env);
 	free(st);
 }
@@ -367,7 +371,9 @@ ck_store_txn_commit(struct ck_store *st)
 	if (txn == NULL)
 		return ck_errf(CK_E_STATE, "no transaction is open");
 	st->txn = NULL;
-	if ((rc = mdb_txn_commit(txn)) != 0)
+	rc = mdb_txn_commit(txn);
+	store_audit_end(st, rc == 0);
+	if (rc != 0)
 		return commit_err(st, rc);
 	return 0;
 }
@@ -378,4 +384,5 @@ ck_store_txn_abort(struct ck_store *st)
 	if (st->txn != NULL)
 		mdb_txn_abort(st->txn);
 	st->txn = NULL;
+	store_audit_end(st, 0);
 }

@@ -225,12 +225,15 @@ store_create_txn(struct ck_store *st, MDB_txn *txn, const char *name, uint32_t o
 int
 ck_store_create(struct ck_store *st, const char *name, uint32_t owner)
 {
+	struct ck_store_info info;
 	struct op op;
 	int r;
 
 	if ((r = store_op_begin(st, 1, &op)) != 0)
 		return r;
 	r = store_create_txn(st, op.txn, name, owner, NULL, 0);
+	if (r == 0 && store_get(st, op.txn, name, &info) == 0)
+		store_audit_store(st, "store.create", &info);
 	return store_op_end(&op, r);
 }
 
@@ -286,6 +289,8 @@ ck_store_delete(struct ck_store *st, const char *name)
 	k.mv_size = strlen(info.name);
 	if ((rc = mdb_del(op.txn, st->stores, &k, NULL)) != 0)
 		r = store_mdb_err(rc, "mdb_del(stores)");
+	else
+		store_audit_store(st, "store.delete", &info);
 out:
 	return store_op_end(&op, r);
 }
@@ -392,7 +397,8 @@ ck_store_ace(struct ck_store *st, const char *name, uint32_t uid, uint32_t mask,
 		memmove(&info.ace[i], &info.ace[i + 1], (info.nace - i - 1) * sizeof(info.ace[0]));
 		info.nace--;
 	}
-	r = store_put(st, op.txn, &info);
+	if ((r = store_put(st, op.txn, &info)) == 0)
+		store_audit_store(st, "store.permission", &info);
 out:
 	return store_op_end(&op, r);
 }

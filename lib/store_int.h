@@ -11,6 +11,7 @@
 
 #include <lmdb.h>
 
+#include "audit.h"
 #include "store.h"
 
 struct ck_store {
@@ -25,6 +26,7 @@ struct ck_store {
 	size_t touched;		/* map pages a walk touched since they were dropped */
 	uintptr_t last_page;	/* the page of the record it read last */
 	int repaired;		/* paths whose loose modes open tightened */
+	struct ck_audit_queue audit;	/* records of uncommitted changes */
 };
 
 /* A transaction for one call: the group one if open, else a fresh one. */
@@ -60,5 +62,12 @@ int store_check_name(const char *what, const char *s, size_t n);
 
 /* store_rec.c: decode an `order` record; e points into v (the map) */
 int store_entry_decode(const MDB_val *v, struct ck_entry *e);
+
+/* store_audit.c: queue an audit record of a change (old or new may be
+ * NULL); store_audit_end records the queue if committed, else drops it */
+void store_audit_entry(struct ck_store *st, const char *event, const char *store,
+    const struct ck_entry *old, const struct ck_entry *new);
+void store_audit_store(struct ck_store *st, const char *event, const struct ck_store_info *info);
+void store_audit_end(struct ck_store *st, int committed);
 
 #endif

@@ -270,8 +270,9 @@ ck_store_entry_add(struct ck_store *st, const char *store, const struct ck_entry
 		return r;
 	if ((r = store_op_begin(st, 1, &op)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, store, &info)) == 0)
-		r = entry_append(st, op.txn, info.id, e);
+	if ((r = store_get(st, op.txn, store, &info)) == 0 &&
+	    (r = entry_append(st, op.txn, info.id, e)) == 0)
+		store_audit_entry(st, "store.entry.create", info.name, NULL, e);
 	return store_op_end(&op, r);
 }
 
@@ -293,12 +294,15 @@ ck_store_entry_replace(struct ck_store *st, const char *store, const struct ck_e
 	r = entry_find(st, op.txn, info.id, e->alias, &cur);
 	if (r == CK_E_NOENT) {
 		/* nothing to replace: a plain add */
-		r = entry_append(st, op.txn, info.id, e);
+		if ((r = entry_append(st, op.txn, info.id, e)) == 0)
+			store_audit_entry(st, "store.entry.create", info.name, NULL, e);
 		goto out;
 	}
 	if (r != 0)
 		goto out;
 	seq = cur.seq;
+	/* before the puts below can move cur's pages */
+	store_audit_entry(st, "store.entry.replace", info.name, &cur, e);
 	if (backup_store != NULL) {
 		/* copy out of the map first: the puts below may move pages */
 		if ((r = ck_entry_dup(&cur, &copy)) != 0)
@@ -336,12 +340,16 @@ int
 ck_store_entry_delete(struct ck_store *st, const char *store, const char *alias)
 {
 	struct ck_store_info info;
+	struct ck_entry old;
 	struct op op;
 	int r;
 
 	if ((r = store_op_begin(st, 1, &op)) != 0)
 		return r;
-	if ((r = store_get(st, op.txn, store, &info)) == 0)
+	if ((r = store_get(st, op.txn, store, &info)) == 0 &&
+	    (r = entry_find(st, op.txn, info.id, alias, &old)) == 0) {
+		store_audit_entry(st, "store.entry.delete", info.name, &old, NULL);
 		r = entry_del(st, op.txn, info.id, alias);
+	}
 	return store_op_end(&op, r);
 }

@@ -46,6 +46,10 @@ struct svcrt {
 	pid_t mid_pid;		/* intermediate child of the double fork, or 0 */
 	int rc;
 	char *msg;
+	/* the systemd backend's last ActiveState, when it asked, and how long
+	 * the answer stands (lib/systemd.c: it backs off while nothing moves) */
+	char sd_state[24];
+	long sd_t, sd_gap;
 };
 
 struct ck_backend {

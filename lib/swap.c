@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "audit.h"
 #include "ca.h"
 #include "err.h"
 #include "fileio.h"
@@ -68,6 +69,17 @@ static int
 set_phase(struct run *rn, const char *phase, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* An audit record (audit.h) of the swap: event, what and the outcome. */
+static void
+audit_swap(const struct run *rn, const char *event, const char *outcome)
+{
+	const struct ck_journal *j = rn->j;
+
+	ck_audit(event, "phase=%s store=\"%s\" alias=\"%s\" old_sha1=%s old_sha256=%s "
+	    "new_sha1=%s new_sha256=%s outcome=\"%s\"", j->phase ? j->phase : "-", j->store,
+	    j->alias, j->old_sha1, j->old_sha256, j->new_sha1, j->new_sha256, outcome);
+}
+
 /* Journal the phase (durably), announce it, and honour the test hook. */
 static int
 set_phase(struct run *rn, const char *phase, const char *fmt, ...)
@@ -98,6 +110,7 @@ set_phase(struct run *rn, const char *phase, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	ck_swap_note(rn->notify, rn->u, CK_NOTE_PHASE, "%s", buf);
+	audit_swap(rn, "swap.phase", buf);
 	ck_test_kill(phase);
 	return 0;
 }
@@ -485,8 +498,10 @@ rollback(struct run *rn, const char *reason)
 		    "the cause and run svcctl --rollback (or --resume)", d ? d : ck_strerror(r),
 		    ck_path(CK_PATH_JOURNAL));
 		free(d);
+		audit_swap(rn, "swap.rollback-failed", ck_err_detail());
 		return r;
 	}
+	audit_swap(rn, "swap.rolled-back", rn->j->reason ? rn->j->reason : "");
 	ck_swap_note(rn->notify, rn->u, CK_NOTE_INFO, "rollback complete: %s/%s is %s again and is served",
 	    rn->j->store, rn->j->alias, rn->j->old_sha1);
 	return 0;
@@ -530,6 +545,7 @@ forward(struct run *rn, int *rolled_back)
 
 	*rolled_back = 0;
 	if ((r = forward_phases(rn)) == 0) {
+		audit_swap(rn, "swap.done", "the new certificate is served");
 		ck_swap_note(rn->notify, rn->u, CK_NOTE_INFO, "done: %s/%s is now %s; the previous certificate "
 		    "%s is in %s", rn->j->store, rn->j->alias, rn->j->new_sha1, rn->j->old_sha1, CK_STORE_BACKUP);
 		return 0;
@@ -537,6 +553,7 @@ forward(struct run *rn, int *rolled_back)
 	why = ck_asprintf("phase %s failed: %s", rn->j->phase, ck_err_detail()[0] ?
 	    ck_err_detail() : ck_strerror(r));
 	ck_swap_note(rn->notify, rn->u, CK_NOTE_FAIL, "%s; rolling back", why ? why : ck_strerror(r));
+	audit_swap(rn, "swap.failed", why ? why : ck_strerror(r));
 	if ((r2 = rollback(rn, why)) != 0) {
 		free(why);
 		return r2;

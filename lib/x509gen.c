@@ -363,7 +363,7 @@ load_pem(const char *path, const char *what, void *(*rd)(BIO *), void **out)
 	}
 	ERR_clear_error();
 	if ((*out = rd(b)) == NULL) {
-		r = ck_errssl(CK_E_FORMAT, "%s: no PEM %s found", path, what);
+		r = ck_errssl(CK_E_FORMAT, "%s: no PEM or DER %s found", path, what);
 		goto out;
 	}
 	r = 0;
@@ -373,16 +373,25 @@ out:
 	return r;
 }
 
+/* PEM, else DER from the start of the same bytes */
 static void *
 rd_req(BIO *b)
 {
-	return PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+	X509_REQ *q = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+
+	if (q == NULL && BIO_reset(b) == 1 && (q = d2i_X509_REQ_bio(b, NULL)) != NULL)
+		ERR_clear_error();
+	return q;
 }
 
 static void *
 rd_crl(BIO *b)
 {
-	return PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+	X509_CRL *c = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+
+	if (c == NULL && BIO_reset(b) == 1 && (c = d2i_X509_CRL_bio(b, NULL)) != NULL)
+		ERR_clear_error();
+	return c;
 }
 
 int

@@ -14,13 +14,15 @@ cmd_control(struct svcctl_opts *o)
 {
 	struct ck_registry *reg = NULL;
 	struct ck_sup *sup = NULL;
-	unsigned char *want = NULL;
-	struct { const char *verb; } start = { "start" }, stop = { "stop" };
+	unsigned char *want = NULL, *running = NULL;
+	struct svcctl_progress_ctx start = { "start", NULL, NULL }, stop = { "stop", NULL, NULL };
+	enum ck_svc_state st;
 	int r, x;
 
 	if ((x = svcctl_load_registry(o, &reg)) != 0)
 		goto out;
-	if ((want = calloc(reg->n ? reg->n : 1, 1)) == NULL) {
+	if ((want = calloc(reg->n ? reg->n : 1, 1)) == NULL ||
+	    (running = calloc(reg->n ? reg->n : 1, 1)) == NULL) {
 		ck_warnx("out of memory");
 		x = SX_FAIL;
 		goto out;
@@ -33,6 +35,14 @@ cmd_control(struct svcctl_opts *o)
 		ck_warnr(r, "supervisor");
 		x = SX_FAIL;
 		goto out;
+	}
+	/* --start does not claim to start what runs already (--restart
+	 * stops it first, so it does start it) */
+	start.svc = stop.svc = reg->svc;
+	if (o->action == A_START) {
+		for (size_t i = 0; i < reg->n; i++)
+			running[i] = ck_sup_state(sup, i, &st) == 0 && st == CK_SVC_RUNNING;
+		start.was_running = running;
 	}
 	printf("Operation not cancellable. Please wait for it to finish...\n");
 	fflush(stdout);
@@ -59,6 +69,7 @@ cmd_control(struct svcctl_opts *o)
 	}
 out:
 	ck_sup_close(sup);
+	free(running);
 	free(want);
 	ck_registry_free(reg);
 	return x;

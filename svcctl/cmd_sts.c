@@ -49,7 +49,7 @@ cmd_sts_check(const struct svcctl_opts *o)
 		return SX_USAGE;
 	}
 	if (o->json && o->action != A_STS_GET) {
-		ck_warnx("--json goes with --get-signing-cert");
+		ck_warnx("--json goes with --status or --get-signing-cert");
 		return SX_USAGE;
 	}
 	if (o->dry_run && o->action != A_STS_SET && o->action != A_STS_REFRESH) {

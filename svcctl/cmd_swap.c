@@ -43,23 +43,24 @@ notify(void *u, enum ck_swap_note kind, const char *msg)
 	fflush(stdout);
 }
 
-void
+int
 svcctl_report_pending(void)
 {
 	struct ck_journal *j = NULL;
 	int r = ck_journal_read(&j);
 
 	if (r == CK_E_NOENT)
-		return;
+		return 0;
 	if (r != 0) {
 		ck_warnr(r, "the swap journal in %s is unreadable", ck_path(CK_PATH_JOURNAL));
-		return;
+		return 1;
 	}
 	ck_warnx("a certificate swap of %s/%s (%s -> %s) was interrupted in phase %s%s%s; run "
 	    "svcctl --resume to finish it or svcctl --rollback to restore the previous certificate",
 	    j->store, j->alias, j->old_sha1, j->new_sha1, j->phase, j->reason ? " after: " : "",
 	    j->reason ? j->reason : "");
 	ck_journal_free(j);
+	return 1;
 }
 
 /* Exit status for a failure of the validation/preparation step. */

@@ -76,10 +76,6 @@ svcctl_json_str(FILE *f, const char *s)
 	free(q);
 }
 
-struct progress_ctx {
-	const char *verb;	/* "start" / "stop" */
-};
-
 /*
  * service-control's lines: "Performing start operation on service X...",
  * "Successfully started service X", and on failure "Error executing start
@@ -89,13 +85,20 @@ struct progress_ctx {
 void
 svcctl_progress(void *u, enum ck_sup_event ev, const struct ck_service *s, const char *detail)
 {
-	const char *verb = u ? ((struct progress_ctx *)u)->verb : "start";
+	const struct svcctl_progress_ctx *pc = u;
+	const char *verb = pc ? pc->verb : "start";
+	int already = pc != NULL && pc->was_running != NULL && pc->was_running[s - pc->svc];
 
 	switch (ev) {
 	case CK_EV_BEGIN:
-		printf("Performing %s operation on service %s...\n", verb, s->name);
+		if (!already)
+			printf("Performing %s operation on service %s...\n", verb, s->name);
 		break;
 	case CK_EV_DONE:
+		if (already) {
+			printf("Service %s is already running\n", s->name);
+			break;
+		}
 		printf("Successfully %s service %s\n", strcmp(verb, "start") == 0 ? "started" : "stopped",
 		    s->name);
 		break;

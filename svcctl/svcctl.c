@@ -8,10 +8,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "err.h"
 #include "log.h"
 #include "secmem.h"
@@ -67,6 +69,7 @@ static const struct option_def {
 	{ O_ALIAS, "alias", 0, "ALIAS", "alias of the entry to replace (__MACHINE_CERT)" },
 	{ O_FQDN, "fqdn", 0, "NAME", "node FQDN the SAN must hold (default: hostname -f)" },
 	{ O_DRY_RUN, "dry-run", 'n', NULL, "print the plan and the validation; change nothing" },
+	{ O_JSON, "json", 0, NULL, "with --status or --get-signing-cert: print JSON" },
 	{ O_HELP, "help", 'h', NULL, "this help" },
 	{ O_VERSION, "version", 0, NULL, "print the version" },
 	{ O_STS_GET, "get-signing-cert", 0, NULL,
@@ -77,7 +80,6 @@ static const struct option_def {
 	    "have the VMCA issue a new STS signing cert, make it active, restart" },
 	{ O_STS_REMOVE, "remove-signing-chain", 0, "ALIAS",
 	    "drop a chain that only validates tokens (not the active one)" },
-	{ O_JSON, "json", 0, NULL, "--get-signing-cert as JSON" },
 };
 #define NOPTS (sizeof(options) / sizeof(options[0]))
 
@@ -102,7 +104,7 @@ usage(FILE *f)
 	/* the same options as svcctl(8)'s SYNOPSIS (tests/e2e/svcctl_options.sh) */
 	fprintf(f, "usage: svcctl --start|--stop|--restart [--ignore] [-r FILE]\n"
 	    "              --all|--vmon-profile PROFILE|NAME...\n"
-	    "       svcctl --status [-r FILE] [--all|--vmon-profile PROFILE|NAME...]\n"
+	    "       svcctl --status [-r FILE] [--json] [--all|--vmon-profile PROFILE|NAME...]\n"
 	    "       svcctl --list-services|--list [-r FILE]\n"
 	    "       svcctl --replace-cert [-r FILE] [--cert FILE [--key FILE] [--key-password SPEC]\n"
 	    "              [--chain FILE] [--root-cert FILE] | --vmca-config FILE [--key FILE] |\n"
@@ -129,7 +131,8 @@ usage(FILE *f)
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 a service failed, 2 usage, 3 registry, 4 unknown service,\n"
 	    "5 invalid certificate, 6 not found, 7 already installed, 8 swap pending,\n"
-	    "9 swap locked, 10 swap failed and rolled back, 11 swap and rollback failed\n");
+	    "9 swap locked, 10 swap failed and rolled back, 11 swap and rollback failed,\n"
+	    "12 --status: a selected service is not running\n");
 }
 
 /* The option that names action a, as the user typed it: "--start". */
@@ -232,10 +235,10 @@ parse(int argc, char **argv, struct svcctl_opts *o)
 			o->remove_chain = val;
 			r = set_action(o, A_STS_REMOVE, a);
 			break;
-		case O_JSON: o->json = 1; r = 0; break;
 		case O_ALL: o->all = 1; r = 0; break;
 		case O_IGNORE: o->ignore = 1; r = 0; break;
 		case O_DRY_RUN: o->dry_run = 1; r = 0; break;
+		case O_JSON: o->json = 1; r = 0; break;
 		case O_RENEW: o->renew = 1; r = 0; break;
 		case O_PROFILE: o->profile = val; r = 0; break;
 		case O_REGISTRY: o->registry = val; r = 0; break;
@@ -298,10 +301,6 @@ check_combination(struct svcctl_opts *o)
 
 	if (o->action >= A_STS_GET)
 		return cmd_sts_check(o);
-	if (o->json) {
-		ck_warnx("--json goes with --get-signing-cert");
-		return SX_USAGE;
-	}
 	int given = o->cert != NULL || o->p12 != NULL || o->from_backup >= 0;
 
 	if (!swap && (o->cert || o->key || o->chain || o->root_cert || o->vmca_config || o->renew ||
@@ -337,6 +336,10 @@ check_combination(struct svcctl_opts *o)
 		ck_warnx("--if-expires-within goes with --replace-cert --renew");
 		return SX_USAGE;
 	}
+	if (o->json && o->action != A_STATUS) {
+		ck_warnx("--json goes with --status or --get-signing-cert");
+		return SX_USAGE;
+	}
 	if (o->dry_run && !swap) {
 		ck_warnx("--dry-run goes with --replace-cert");
 		return SX_USAGE;
@@ -368,6 +371,7 @@ main(int argc, char **argv)
 	int r, changes;
 
 	ck_log_init(argv[0]);
+	ck_audit_init("svcctl");	/* service-control too */
 	if (ck_nocore() != 0)
 		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
 	ck_test_pause("main");	/* lets a test look at the process */
@@ -409,5 +413,14 @@ main(int argc, char **argv)
 		svcctl_record(action_name(o.action), r);
 out:
 	free(o.names);
+	/* a failed write to stdout or stderr is a failure (1), not a success
+	 * nobody saw */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (r == SX_OK)
+			ck_warnx("standard output: write error: %s", strerror(errno));
+		r = r == SX_OK ? SX_FAIL : r;
+	}
+	if ((fflush(stderr) != 0 || ferror(stderr)) && r == SX_OK)
+		r = SX_FAIL;
 	return r;
 }

@@ -27,6 +27,7 @@ enum {
 	SX_LOCKED = 9,		/* another swap holds the lock */
 	SX_ROLLEDBACK = 10,	/* swap failed; the previous certificate is back */
 	SX_BROKEN = 11,		/* swap failed and so did the restore: act now */
+	SX_NOT_RUNNING = 12,	/* --status: a selected service is not running */
 };
 
 enum svcctl_action {
@@ -37,13 +38,12 @@ enum svcctl_action {
 
 struct svcctl_opts {
 	enum svcctl_action action;
-	int all, ignore, dry_run, renew, keep_going;
+	int all, ignore, dry_run, renew, keep_going, json;	/* json: --status, --get-signing-cert */
 	long days;
 	long if_expires_within;	/* --if-expires-within DAYS, or -1 */
 	const char *registry, *profile;
 	const char *cert, *key, *chain, *root_cert, *vmca_config, *key_password;
 	const char *store, *alias, *fqdn;
-	int json;			/* --get-signing-cert --json */
 	const char *remove_chain;	/* --remove-signing-chain ALIAS */
 	const char *p12;		/* --p12 FILE */
 	int self_signed;		/* --self-signed */
@@ -79,12 +79,20 @@ int svcctl_load_registry(struct svcctl_opts *o, struct ck_registry **reg);
  * prints the error and returns SX_UNKNOWN on an unknown name. */
 int svcctl_select(struct svcctl_opts *o, struct ck_registry *reg, unsigned char *want,
     int all_means_every);
-/* Progress printer in the service-control format. */
+/* Progress printer in the service-control format; u is a struct
+ * svcctl_progress_ctx.  A service in was_running (indexed like svc) is
+ * "already running", not started again. */
+struct svcctl_progress_ctx {
+	const char *verb;			/* "start" / "stop" */
+	const struct ck_service *svc;		/* the registry's services */
+	const unsigned char *was_running;	/* or NULL */
+};
 void svcctl_progress(void *u, enum ck_sup_event ev, const struct ck_service *s, const char *detail);
 /* Print "Service-control failed. Error: {...}" with msg JSON-escaped. */
 void svcctl_failed(const char *msg);
-/* If a swap journal is pending, say so on stderr (every run does). */
-void svcctl_report_pending(void);
+/* If a swap journal is pending, say so on stderr (every run does);
+ * returns 1 if one is pending (or unreadable), else 0. */
+int svcctl_report_pending(void);
 /* hangup.c: catch SIGHUP/INT/TERM/PIPE for the rest of the run (the
  * operation is not cancellable); record what an operation ended with in
  * the system log and <log dir>/svcctl.log. */

@@ -9,6 +9,7 @@ PKGS="$PKGS faketime"	# svcctl_renew.sh: --if-expires-within at a later date
 PKGS="$PKGS ansible-core ansible-lint openssh-server openssh-client"
 # tests/deb.sh: build and check the .deb
 PKGS="$PKGS debhelper dh-autoreconf lintian"
+PKGS="$PKGS mandoc"	# tests/e2e/manpages.sh: render every page
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -306,9 +306,7 @@ not_after(X509 *x, char *buf, size_t n)
 struct elist {
 	struct vctx *ctx;
 	const char *store;
-	int mode;		/* 0 default, 1 text, 2 aliases, 3 json, 4 expiring */
-	int64_t horizon;	/* --expiring: seconds */
-	int json;
+	int mode;		/* 0 default, 1 text, 2 aliases, 3 json */
 	size_t n;
 };
 
@@ -318,7 +316,6 @@ print_entry(const struct ck_entry *e, void *arg)
 	struct elist *el = arg;
 	X509 *x = NULL;
 	char na[32], tp[2 * EVP_MAX_MD_SIZE + 1];
-	int64_t left;
 
 	switch (el->mode) {
 	case 0:
@@ -354,91 +351,9 @@ print_entry(const struct ck_entry *e, void *arg)
 			fputs("null", stdout);
 		fputc('}', stdout);
 		break;
-	case 4:
-		if ((x = first_cert(e)) == NULL || ck_cert_seconds_left(x, &left) != 0 ||
-		    left > el->horizon) {
-			X509_free(x);
-			return 0;
-		}
-		not_after(x, na, sizeof(na));
-		if (el->json) {
-			printf("%s\n  {\"store\": ", el->n ? "," : "");
-			json_str(stdout, el->store, strlen(el->store));
-			fputs(", \"alias\": ", stdout);
-			json_str(stdout, e->alias, strlen(e->alias));
-			printf(", \"type_name\": \"%s\", \"not_after\": \"%s\", \"days_left\": %lld}",
-			    ck_entry_type_name(e->type), na, (long long)(left / 86400));
-		} else {
-			printf("%s\t%s\t%s\t%lld\n", el->store, e->alias, na,
-			    (long long)(left / 86400));
-		}
-		el->n++;
-		X509_free(x);
-		return 0;
 	}
 	X509_free(x);
 	el->n++;
-	return 0;
-}
-
-/* A store the caller may not read is skipped, and said so (it needs the READ right). */
-static int
-expiring_store(const struct ck_store_info *info, void *arg)
-{
-	struct elist *el = arg;
-
-	if (ck_store_access(info, (uint32_t)el->ctx->uid, CK_ACCESS_READ) != 0) {
-		fprintf(stderr, "Warning: Skipped store [%s]: access denied \n", info->name);
-		return 0;
-	}
-	el->store = info->name;
-	return ck_store_entry_iter(el->ctx->st, info->name, print_entry, el);
-}
-
-static int
-list_expiring(struct vctx *ctx)
-{
-	struct elist el = { ctx, NULL, 4, 0, ctx->set[O_JSON] != 0, 0 };
-	struct ck_store_info info;
-	long days;
-	int r;
-
-	if (ck_parse_long(ctx->val[O_EXPIRING], 0, 36500, &days) != 0)
-		return vsyntax(ctx->cmd, "Error: --expiring needs a number of days (0..36500), "
-		    "not [%s] \n", ctx->val[O_EXPIRING]);
-	if (!ctx->set[O_ALL_STORES] && (ctx->val[O_STORE] == NULL || *ctx->val[O_STORE] == '\0'))
-		return vsyntax(ctx->cmd, "Error: --expiring needs --store or --all-stores \n");
-	if (ctx->set[O_TEXT] || ctx->set[O_ALIASES])
-		return vsyntax(ctx->cmd, "Error: --expiring prints its own lines; of --text, "
-		    "--aliases and --json only --json goes with it \n");
-	el.horizon = (int64_t)days * 86400;
-	if ((r = vecs_open(ctx)) != 0)
-		return r;
-	if ((r = ck_store_txn_begin(ctx->st, 0)) != 0)
-		return vfail_ck(vecs_code(r), r);
-	if (ctx->set[O_ALL_STORES]) {
-		if (el.json)
-			fputs("[", stdout);
-		r = ck_store_list(ctx->st, expiring_store, &el);
-	} else if ((r = ck_store_info(ctx->st, ctx->val[O_STORE], &info)) == 0) {
-		if (ck_store_access(&info, (uint32_t)ctx->uid, CK_ACCESS_READ) != 0) {
-			ck_store_txn_abort(ctx->st);
-			fprintf(stderr, "Error: Access to store [%s] is denied \n", info.name);
-			return vfail(W_ACCESS_DENIED);
-		}
-		if (el.json)
-			fputs("[", stdout);
-		r = expiring_store(&info, &el);
-	} else if (r == CK_E_NOENT) {
-		ck_store_txn_abort(ctx->st);
-		fprintf(stderr, "Error : Store [%s] does not exist\n", ctx->val[O_STORE]);
-		return vfail(W_OBJECT_NOT_FOUND);
-	}
-	ck_store_txn_abort(ctx->st);
-	if (r != 0)
-		return vfail_ck(vecs_code(r), r);
-	if (el.json)
-		fputs(el.n ? "\n]\n" : "]\n", stdout);
 	return 0;
 }
 
@@ -446,14 +361,15 @@ int
 cmd_entry_list(struct vctx *ctx)
 {
 	const char *store = ctx->val[O_STORE];
-	struct elist el = { ctx, store, 0, 0, 0, 0 };
+	struct elist el = { ctx, store, 0, 0 };
 	size_t n;
 	int r, missing;
 
 	if (ctx->set[O_EXPIRING])
-		return list_expiring(ctx);
-	if (ctx->set[O_ALL_STORES])
-		return vsyntax(ctx->cmd, "Error: --all-stores goes with --expiring \n");
+		return vecs_list_expiring(ctx);
+	if (ctx->set[O_ALL_STORES] || ctx->set[O_NAGIOS] || ctx->set[O_CRITICAL])
+		return vsyntax(ctx->cmd, "Error: --all-stores, --nagios and --critical go with "
+		    "--expiring \n");
 	if (ctx->set[O_TEXT] + ctx->set[O_ALIASES] + ctx->set[O_JSON] > 1)
 		return vsyntax(ctx->cmd, "Error: Give at most one of --text, --aliases, --json \n");
 	if (store == NULL || *store == '\0') {

@@ -177,6 +177,11 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
 	F(char *, X509_NAME_oneline, (const X509_NAME *a, char *buf, int size), (a, buf, size)) \
 	F(int, X509_print, (BIO *bp, X509 *x), (bp, x)) \
 	F(PKCS12 *, d2i_PKCS12, (PKCS12 **a, const unsigned char **in, long len), (a, in, len)) \
+	F(EVP_PKEY *, d2i_AutoPrivateKey, (EVP_PKEY **a, const unsigned char **pp, long length), \
+	    (a, pp, length)) \
+	F(EVP_PKEY *, d2i_PKCS8PrivateKey_bio, (BIO *bp, EVP_PKEY **x, pem_password_cb *cb, \
+	    void *u), (bp, x, cb, u)) \
+	F(X509 *, d2i_X509, (X509 **a, const unsigned char **in, long len), (a, in, len)) \
 	F(int, i2d_PKCS12, (const PKCS12 *a, unsigned char **out), (a, out))
 
 static void *libcrypto;

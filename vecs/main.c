@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "err.h"
 #include "lazycrypto.h"
 #include "log.h"
@@ -138,8 +139,8 @@ vecs_confirm(void)
  * directory counts as root, so a private sandbox (CERTKIT_ROOT) works
  * for an unprivileged user.
  */
-static int
-caller_allowed(uid_t uid)
+int
+vecs_caller_allowed(uid_t uid)
 {
 	const char *dir = ck_path(CK_PATH_VECS);
 	struct stat sb;
@@ -172,7 +173,7 @@ vecs_open(struct vctx *ctx)
 {
 	int r;
 
-	if (!caller_allowed(ctx->uid)) {
+	if (!vecs_caller_allowed(ctx->uid)) {
 		fprintf(stderr, "Error: Access denied: only root may use the certificate store "
 		    "in %s (uid %u) \n", ck_path(CK_PATH_VECS), (unsigned int)ctx->uid);
 		return vfail(W_ACCESS_DENIED);
@@ -216,6 +217,22 @@ cmd_help(struct vctx *ctx)
 	return 0;
 }
 
+/* A failed write to standard output or error is error 29 when the
+ * command had not failed already. */
+static int
+vecs_flushed(int r)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (r > 1)
+			return r;
+		fprintf(stderr, "Error: Failed to write the output: %s \n", strerror(errno));
+		return vfail(W_WRITE_FAULT);
+	}
+	if ((fflush(stderr) != 0 || ferror(stderr)) && r <= 1)
+		return W_WRITE_FAULT;
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -225,6 +242,7 @@ main(int argc, char **argv)
 	int known, r, skip;
 
 	ck_log_init(argv[0]);
+	ck_audit_init("vecs");	/* vecs-cli too: one name for journalctl -t */
 	if (ck_nocore() != 0)
 		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
 	ck_test_pause("main");	/* lets a test look at the process */
@@ -233,6 +251,14 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		vecs_usage(stderr);
 		return vfail(W_INVALID_PARAMETER);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		vecs_usage(stdout);
+		return vecs_flushed(0);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("vecs (certkit) %s\n", PACKAGE_VERSION);
+		return vecs_flushed(0);
 	}
 	verb = argc > 2 ? argv[2] : NULL;
 	c = vecs_find(argv[1], verb, &known);
@@ -248,9 +274,9 @@ main(int argc, char **argv)
 		if (argc > 2 && (h = vecs_find(argv[2], argc > 3 ? argv[3] : NULL, &known)) != NULL &&
 		    h != c) {
 			vecs_cmd_usage(stdout, h, 1);
-			return 0;
+			return vecs_flushed(0);
 		}
-		return cmd_help(&ctx);
+		return vecs_flushed(cmd_help(&ctx));
 	}
 	skip = c->verb != NULL ? 3 : 2;
 	ctx.cmd = c;
@@ -258,7 +284,7 @@ main(int argc, char **argv)
 		return r;
 	if (ctx.set[O_HELP]) {
 		vecs_cmd_usage(stdout, c, 1);
-		return 0;
+		return vecs_flushed(0);
 	}
 	if ((ctx.set[O_SERVER] != 0) != (ctx.set[O_UPN] != 0)) {
 		fprintf(stderr, "Error: Error: You have to provide both server and upn \n");
@@ -270,10 +296,7 @@ main(int argc, char **argv)
 		return vfail(W_NOT_SUPPORTED);
 	}
 	r = c->exec(&ctx);
-	if (fflush(stdout) != 0 && r == 0) {
-		fprintf(stderr, "Error: Failed to write the output: %s \n", strerror(errno));
-		r = vfail(W_WRITE_FAULT);
-	}
 	ck_store_close(ctx.st);
-	return r;
+	/* 1 is --expiring's "found": a failed write still counts */
+	return vecs_flushed(r);
 }

@@ -17,7 +17,7 @@ const struct vopt vecs_opts[O_MAX] = {
 	[O_REVOKE] = { "--revoke", "read|write", "remove this access from the user" },
 	[O_STORE] = { "--store", "<store-name>", "store to work on" },
 	[O_ALIAS] = { "--alias", "<alias>", "entry alias (default: SHA-1 thumbprint of the certificate)" },
-	[O_CERT] = { "--cert", "<cert-file>", "PEM certificate or chain" },
+	[O_CERT] = { "--cert", "<cert-file>", "PEM certificate or chain (or DER)" },
 	[O_KEY] = { "--key", "<key-file>", "PEM private key (with --cert) or a secret (alone)" },
 	[O_CRL] = { "--crl", "<crl-file>", "PEM CRL, stored as a Certification Revocation List entry" },
 	[O_PASSWORD] = { "--password", "<password>",
@@ -49,6 +49,10 @@ const struct vopt vecs_opts[O_MAX] = {
 	[O_DRY_RUN] = { "--dry-run", NULL, "with --sync: list what would be added and removed; change nothing" },
 	[O_REMOVE_VMCA_ROOTS] = { "--remove-vmca-roots", NULL,
 	    "with --sync: remove the VMCA's own roots too when the bundle lacks them" },
+	[O_NAGIOS] = { "--nagios", NULL,
+	    "with --expiring: one Nagios/Icinga status line; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN" },
+	[O_CRITICAL] = { "--critical", "<days>",
+	    "with --nagios: CRITICAL within this many days (default 0: expired)" },
 };
 
 #define R(x) { x, 1 }
@@ -73,7 +77,7 @@ static const struct vcmd cmds[] = {
 	    O(O_PASSWORD_FILE), O(O_BACKUP_STORE), O(O_RSA_ONLY), O(O_LEAF_ONLY) }, 9, 0,
 	    cmd_entry_create, "atomically replace an entry, backing up the old one" },
 	{ "entry", "list", { R(O_STORE), O(O_TEXT), O(O_ALIASES), O(O_JSON), O(O_EXPIRING),
-	    O(O_ALL_STORES), O(O_SERVER), O(O_UPN) }, 8, 0, cmd_entry_list,
+	    O(O_ALL_STORES), O(O_NAGIOS), O(O_CRITICAL), O(O_SERVER), O(O_UPN) }, 10, 0, cmd_entry_list,
 	    "list the entries of a store in insertion order" },
 	{ "entry", "getcert", { R(O_STORE), R(O_ALIAS), O(O_OUTPUT), O(O_TEXT), O(O_PASSWORD),
 	    O(O_PASSWORD_FILE), O(O_SERVER), O(O_UPN) }, 8, 0, cmd_entry_getcert,

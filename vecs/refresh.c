@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "expiry.h"
 #include "publish.h"
 #include "util.h"
 #include "vecs.h"
@@ -65,7 +66,9 @@ cmd_force_refresh(struct vctx *ctx)
 		return vsyntax(ctx->cmd, "Error: An empty directory name was given \n");
 	if ((r = vecs_open(ctx)) != 0)
 		return r;
-	if ((r = vecs_publish(ctx->st, ctx->val[O_CAPATH], ctx->val[O_MACHINE_SSL_DIR], 1, 1)) != 0) {
+	/* the expiry summary monitoring reads (lib/expiry.h), too */
+	if ((r = vecs_publish(ctx->st, ctx->val[O_CAPATH], ctx->val[O_MACHINE_SSL_DIR], 1, 1)) != 0 ||
+	    (r = ck_expiry_publish(ctx->st)) != 0) {
 		fprintf(stderr, "Error: Failed to trigger root cert refresh \n");
 		/* a directory that cannot be made or used is a path problem */
 		return vfail_ck(r == CK_E_NOENT ? W_PATH_NOT_FOUND : vecs_code(r), r);

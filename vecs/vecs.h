@@ -44,6 +44,7 @@ enum optid {
 	O_BUNDLE, O_P12, O_CAPATH, O_MACHINE_SSL_DIR, O_STRICT,
 	O_YES, O_SERVER, O_UPN, O_HELP,
 	O_SYNC, O_DRY_RUN, O_REMOVE_VMCA_ROOTS,	/* entry import --sync (bundle.c) */
+	O_NAGIOS, O_CRITICAL,
 	O_MAX
 };
 
@@ -105,6 +106,10 @@ unsigned int vecs_code(int r);
 int vsyntax(const struct vcmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Open the store (after the caller check); reports and returns exit status. */
 int vecs_open(struct vctx *ctx);
+/* May uid open the store at all (root, or the owner of a sandbox store)? */
+int vecs_caller_allowed(uid_t uid);
+/* expiring.c: entry list --expiring (exit 1 when something expires) */
+int vecs_list_expiring(struct vctx *ctx);
 /* Ask "Do you wish to continue?"; 1 if the answer is Y or y. */
 int vecs_confirm(void);
 

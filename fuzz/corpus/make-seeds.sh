@@ -8,8 +8,16 @@ c=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$c/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$c/pem" "$c/config" "$c/registry" "$c/store" "$c/csr_crl" "$c/vecs_import" \
+mkdir -p "$c/certsum" "$c/pem" "$c/config" "$c/registry" "$c/store" "$c/csr_crl" "$c/vecs_import" \
     "$c/args_certool" "$c/args_vecs" "$c/args_svcctl"
+
+# --- certsum: a PEM and a DER certificate, and an expiry summary (vecs,
+# without libcrypto)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/cs.key" -out "$c/certsum/cert.pem" \
+    -subj /CN=seed -days 5 2>/dev/null
+openssl x509 -in "$c/certsum/cert.pem" -outform der -out "$c/certsum/cert.der"
+printf '# certkit expiry summary 1 1796469268\nNL\tx\tTrusted Cert\t1796900735\tcb7f13fff82080a6565b00eb13af6e00b3ab9b6e\n' \
+    >"$c/certsum/summary"
 
 # --- pem: certificates and keys as certkit loads them
 cd "$c/pem"

@@ -141,7 +141,7 @@ t "an error message names the file once"
 fails 2 "$CERTOOL" --gencert --privkey=k9 --cert=k9.crt --config=host.cfg
 eq "$(cat "$T/err")" "certool: k9: No such file or directory"
 fails 11 "$CERTOOL" --viewcert --cert=host.cfg
-eq "$(cat "$T/err")" "certool: host.cfg: no PEM certificate found"
+eq "$(cat "$T/err")" "certool: host.cfg: no PEM or DER certificate found (another encoding? openssl x509 -in FILE -out FILE.pem converts what OpenSSL can read; openssl pkcs7 -print_certs a PKCS#7 bundle)"
 fails 70003 "$CERTOOL" --gencert --privkey=k --cert=k9.crt --config=nope.cfg
 eq "$(cat "$T/err")" "certool: nope.cfg: No such file or directory"
 

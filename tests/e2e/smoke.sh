@@ -68,7 +68,7 @@ expect_rc 0 "$SVCCTL" -r "$REG" --start smoke
 expect_rc 0 "$SVCCTL" -r "$REG" --status smoke
 has "$T/out" "smoke"
 expect_rc 0 "$SVCCTL" -r "$REG" --stop smoke
-expect_rc 0 "$SVCCTL" -r "$REG" --status
+expect_rc 12 "$SVCCTL" -r "$REG" --status
 has "$T/out" "Stopped"
 t "svcctl: an unknown service"
 run "$SVCCTL" -r "$REG" --start nosuch

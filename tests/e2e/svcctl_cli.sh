@@ -88,7 +88,7 @@ t "scripts take field 1"
 eq "$(S --list | awk '{print $1}' | tr '\n' ' ')" "alpha beta gamma manual1 "
 
 t "status when everything is stopped"
-expect_rc 0 S --status
+expect_rc 12 S --status
 eq "$(cat "$T/out")" "Stopped:
  alpha beta gamma manual1"
 
@@ -150,7 +150,7 @@ absent "$PIDF"
 t "--start --all skips manual services"
 expect_rc 0 S --start --all
 hasnt "$T/out" "manual1"
-expect_rc 0 S --status manual1
+expect_rc 12 S --status manual1
 has "$T/out" "Stopped:"
 t "--restart by profile"
 expect_rc 0 S --restart --vmon-profile HACore
@@ -197,7 +197,7 @@ expect_rc 0 S --stop --vmon-profile ALL
 has "$T/out" "Successfully stopped service alpha"
 has "$T/out" "Successfully stopped service gamma"
 hasnt "$T/out" "manual1"
-expect_rc 0 S --status
+expect_rc 12 S --status
 eq "$(cat "$T/out")" "Running:
  manual1
 Stopped:
@@ -213,7 +213,7 @@ t "--stop --all stops manual services too"
 expect_rc 0 S --start manual1
 expect_rc 0 S --stop --all
 has "$T/out" "Successfully stopped service manual1"
-expect_rc 0 S --status
+expect_rc 12 S --status
 eq "$(cat "$T/out")" "Stopped:
  alpha beta gamma manual1"
 
@@ -224,7 +224,7 @@ RUN_DIR=$(find "$CERTKIT_ROOT" -type d -name run | head -1)
 [ -n "$RUN_DIR" ] || { echo "no run directory"; exit 1; }
 echo "$_other $(ps -o sid= -p "$_other" | tr -d ' ') 12345" >"$RUN_DIR/alpha.pid"
 t "a pidfile whose start time differs is stale: Stopped"
-expect_rc 0 S --status alpha
+expect_rc 12 S --status alpha
 has "$T/out" "Stopped:"
 t "and stopping it does not signal that process"
 expect_rc 0 S --stop alpha
@@ -309,7 +309,7 @@ expect_rc 1 S --start neverready
 has "$T/err" "service neverready did not become ready within 0.7 s"
 has "$T/err" "waiting forever"
 t "it is left StartPending"
-expect_rc 0 S --status neverready
+expect_rc 12 S --status neverready
 eq "$(cat "$T/out")" "StartPending:
  neverready"
 t "a service that dies after becoming ready: named, with its log"
@@ -338,7 +338,7 @@ expect_rc 0 S --start renamed
 t "a service that exits at once (a zombie until reaped) is seen dead"
 expect_rc 1 S --start quick
 has "$T/err" "service quick exited before it became ready"
-expect_rc 0 S --status quick
+expect_rc 12 S --status quick
 has "$T/out" "Stopped:"
 # A plain start command (a path and plain words) is exec'd by svcctl, not
 # through /bin/sh.  Needs strace and ptrace; the real binary, not the
@@ -372,7 +372,7 @@ t "a service that ignores SIGTERM is killed after its stop timeout"
 expect_rc 0 S --stop stubborn
 has "$T/err" "did not stop within 0.4 s and was killed (SIGKILL)"
 has "$T/out" "Successfully stopped service stubborn"
-expect_rc 0 S --status stubborn
+expect_rc 12 S --status stubborn
 has "$T/out" "Stopped:"
 expect_rc 0 S --stop --all
 
@@ -510,7 +510,7 @@ if [ "$(id -u)" = 0 ]; then
 	absent "$W/pwned"
 	t "root accepts its own registry, mode 644"
 	chown 0 "$W/loose.conf"
-	expect_rc 0 "$SVCCTL" -r "$W/loose.conf" --status
+	expect_rc 12 "$SVCCTL" -r "$W/loose.conf" --status
 fi
 t "a FIFO as registry is refused, not waited on (3)"
 mkfifo "$W/fifo.conf"

@@ -22,7 +22,7 @@ for phase in plan stop core swap publish start verify; do
 	_s=$(stored)
 	if [ "$_s" = "$(fp "$W/$cur.crt")" ] || [ "$_s" = "$(fp "$W/$next.crt")" ]; then ok; else fail "stored '$_s'"; fi
 	t "after a kill at $phase the next run reports the pending swap"
-	expect_rc 0 S --status
+	expect_rc 8 S --status
 	has "$T/err" "interrupted in phase $phase"
 	if [ "$phase" = stop ]; then
 		t "the journal and the staged keys are private"
@@ -71,7 +71,7 @@ for phase in rollback-stop rollback-swap rollback-publish rollback-start rollbac
 	_s=$(stored)
 	if [ "$_s" = "$(fp "$W/$cur.crt")" ] || [ "$_s" = "$M_NEXT" ]; then ok; else fail "stored '$_s'"; fi
 	t "after a kill at $phase the pending swap and its reason are reported"
-	expect_rc 0 S --status
+	expect_rc 8 S --status
 	has "$T/err" "interrupted in phase $phase"
 	has "$T/err" "serves the wrong certificate"
 	if [ "$how" = resume ]; then
@@ -107,7 +107,7 @@ t "the rollback fails too: the journal is kept (11)"
 expect_rc 11 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key"
 has "$T/err" "the rollback failed too"
 has "$T/err" "ghost: no TLS answer on 127.0.0.1:$GHOST_PORT"
-expect_rc 0 S --status
+expect_rc 8 S --status
 has "$T/err" "interrupted in phase rollback-verify"
 t "after exit 11 the old certificate is stored and a new swap is refused (8)"
 eq "$(stored)" "$(fp "$W/$cur.crt")"
@@ -124,7 +124,7 @@ expect_rc 8 S --rollback
 t "a damaged journal is reported, not trusted"
 JDIR=$(find "$CERTKIT_ROOT" -type d -name journal | head -1)
 echo "format=certkit-swap-1" >"$JDIR/swap.journal"
-expect_rc 0 S --status
+expect_rc 8 S --status
 has "$T/err" "unreadable"
 expect_rc 1 S --resume
 rm -f "$JDIR/swap.journal"

@@ -20,14 +20,14 @@ expect_rc 0 "$CERTOOL" --gencert --privkey=m.priv --cert=m.crt --Name=Machine_Ce
 expect_rc 0 "$OPENSSL" verify -CAfile root.pem m.crt
 t "3. service-control --stop --all"
 expect_rc 0 "$SVCCTL" --stop --all
-expect_rc 0 "$SVCCTL" --status
+expect_rc 12 "$SVCCTL" --status
 eq "$(cat "$T/out")" "Stopped:
  vmafdd vmdird vmcad rhttpproxy"
 t "4. start vmafdd, vmdird, vmcad"
 expect_rc 0 "$SVCCTL" --start vmafdd
 expect_rc 0 "$SVCCTL" --start vmdird
 expect_rc 0 "$SVCCTL" --start vmcad
-expect_rc 0 "$SVCCTL" --status
+expect_rc 12 "$SVCCTL" --status
 eq "$(cat "$T/out")" "Running:
  vmafdd vmdird vmcad
 Stopped:

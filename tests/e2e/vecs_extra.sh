@@ -238,13 +238,13 @@ expect_rc 0 "$VECS" entry delete --store S1 --alias encok -y
 unset CERTKIT_CAPATH CERTKIT_MACHINE_SSL_DIR
 
 # --- expiry census, JSON --------------------------------------------------------------------
-t "expiring 15 days in S1"; expect_rc 0 "$VECS" entry list --store S1 --expiring 15
+t "expiring 15 days in S1: found, exit 1"; expect_rc 1 "$VECS" entry list --store S1 --expiring 15
 t "leaf-based entries only"; eq "$(cut -f2 "$T/out" | sort | tr '\n' ' ')" "lo m1 pf "
 t "fields"; eq "$(head -n 1 "$T/out" | awk -F '\t' '{print NF}')" 4
 t "days left"; eq "$(cut -f4 "$T/out" | sort -u)" 9
 t "expiring 0"; expect_rc 0 "$VECS" entry list --store S1 --expiring 0
 expect_out ''
-t "all stores"; expect_rc 0 "$VECS" entry list --all-stores --expiring 500
+t "all stores"; expect_rc 1 "$VECS" entry list --all-stores --expiring 500
 t "finds the CA in TRUSTED_ROOTS"; has "$T/out" "$(printf 'TRUSTED_ROOTS\t%s' "$TP")"
 t "and the backup"; has "$T/out" "$(printf 'BACKUP_STORE\tbkp_M1')"
 t "expiring: unknown store with --json"; expect_rc 216 "$VECS" entry list --store NOPE --expiring 3 --json
@@ -309,7 +309,7 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 && [ "$(id -u
 	t "a store nobody may not read"; expect_rc 0 ROOT_NB entry create --store ROOTS_OWN --alias readable --cert "$T/leaf.pem"
 	expect_rc 0 ROOT_NB store create --name HIDDEN
 	expect_rc 0 ROOT_NB entry create --store HIDDEN --alias secret --cert "$T/leaf.pem"
-	t "all stores as nobody"; expect_rc 0 $AS_NOBODY entry list --all-stores --expiring 500
+	t "all stores as nobody"; expect_rc 1 $AS_NOBODY entry list --all-stores --expiring 500
 	t "lists what nobody may read"; has "$T/out" "$(printf 'ROOTS_OWN\treadable')"
 	t "not the rest"; hasnt "$T/out" HIDDEN
 	t "says it skipped it"; has "$T/err" "Warning: Skipped store [HIDDEN]: access denied"

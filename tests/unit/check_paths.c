@@ -13,6 +13,7 @@ clean_env(void)
 	unsetenv("CERTKIT_REGISTRY");
 	unsetenv("CERTKIT_CAPATH");
 	unsetenv("CERTKIT_MACHINE_SSL_DIR");
+	unsetenv("CERTKIT_AUDIT_LOG");	/* the runner's; each test runs in a child */
 	ck_paths_reset();
 }
 
@@ -23,6 +24,8 @@ START_TEST(t_defaults)
 	ck_assert_str_eq(ck_path(CK_PATH_VMCA), CK_LOCALSTATEDIR "/lib/certkit/vmca");
 	ck_assert_str_eq(ck_path(CK_PATH_REGISTRY), CK_SYSCONFDIR "/certkit/services.conf");
 	ck_assert_str_eq(ck_path(CK_PATH_ROOT), "");
+	ck_assert_str_eq(ck_path(CK_PATH_RUN), CK_RUNSTATEDIR "/certkit");
+	ck_assert_str_eq(ck_path(CK_PATH_AUDIT), CK_LOCALSTATEDIR "/lib/certkit/log/audit.log");
 }
 END_TEST
 
