@@ -199,8 +199,8 @@ unchanged
 
 t "usage: --set-signing-cert without --key (2)"
 expect_rc 2 S --set-signing-cert --cert "$W/s2.crt"
-t "usage: --json without --get-signing-cert (2)"
-expect_rc 2 S --status --json
+t "usage: --json with --refresh-signing-cert (2)"
+expect_rc 2 S --refresh-signing-cert --json
 t "usage: --key-password is not taken (the key is unencrypted) (2)"
 expect_rc 2 S --set-signing-cert --cert "$W/s2.crt" --key "$W/s2.key" --key-password env:X
 t "usage: --cert with --refresh-signing-cert (2)"
@@ -238,7 +238,8 @@ rm -f "$W/poison"
 # --- a swap killed halfway is finished by --resume, or undone by --rollback -------------
 t "killed after the swap phase, --resume finishes it"
 CERTKIT_TEST_KILL_AT=start expect_rc 137 S --set-signing-cert --cert "$W/s3.crt" --key "$W/s3.key"
-expect_rc 0 S --status
+# 8: a swap is pending (svcctl(8) EXIT STATUS)
+expect_rc 8 S --status
 has "$T/err" "STS_SIGNING_CERT/__SIGNING_CERT"
 expect_rc 0 S --resume
 expect_rc 0 S --get-signing-cert --json
