@@ -6,6 +6,7 @@
 
 #include "certool.h"
 #include "err.h"
+#include "node.h"
 #include "pki.h"
 #include "secmem.h"
 #include "store.h"
@@ -56,7 +57,7 @@ cmd_genkey(struct ctx *c)
 
 	if ((code = need(c, O_PRIVKEY)) != 0)
 		return code;
-	if ((code = new_key(c, &k)) != 0)
+	if ((code = new_key(c, CK_VMWARE_KEY_BITS, &k)) != 0)
 		goto out;
 	if ((code = queue_key(c, &o, c->val[O_PRIVKEY], k)) != 0)
 		goto out;
@@ -117,7 +118,12 @@ cmd_gencsr(struct ctx *c)
 	if ((code = need(c, O_PRIVKEY)) != 0 || (code = need(c, O_PUBKEY)) != 0 ||
 	    (code = need(c, O_CSRFILE)) != 0 || (code = load_config(c)) != 0)
 		return code;
-	if ((code = new_key(c, &k)) != 0)
+	/* the API's TlsCsr defaults: CN and SAN = the node's FQDN, 3072 bits */
+	if ((r = ck_cfg_node_defaults(c->cfg, NULL)) != 0) {
+		code = fail(r, "the node's FQDN");
+		goto out;
+	}
+	if ((code = new_key(c, CK_API_KEY_BITS, &k)) != 0)
 		goto out;
 	if ((r = ck_req_from_cfg(c->cfg, k, 0, &req)) != 0) {
 		code = fail(r, "CSR");

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "log.h"
+#include "node.h"
 #include "secmem.h"
 #include "testhook.h"
 
@@ -80,22 +81,15 @@ static const cmd_fn handlers[O_NCMDS] = {
 };
 
 /* A --server naming another machine would silently act on this one:
- * refuse it. */
+ * refuse it.  Any name of this node is fine (lib/node.h): appliances
+ * deployed with an IP address as their identity pass that address. */
 static int
 check_server(const char *s)
 {
-	char host[256];
-
-	if (s == NULL || strcmp(s, "localhost") == 0 || strcmp(s, "127.0.0.1") == 0 ||
-	    strcmp(s, "::1") == 0 || strcmp(s, "[::1]") == 0)
+	if (s == NULL || ck_node_is_me(s))
 		return 0;
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		if (strcasecmp(s, host) == 0)
-			return 0;
-	}
-	return failx(E_ARGS, "--server=%s: certool only serves the local VMCA; run it on "
-	    "%s instead, or drop --server", s, s);
+	return failx(E_ARGS, "--server=%s: certool only serves the local VMCA, and %s is not "
+	    "a name or address of this node; run it on %s instead, or drop --server", s, s, s);
 }
 
 int
