@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "ca.h"
+#include "certinfo.h"
 #include "certool.h"
 #include "err.h"
 #include "fileio.h"
@@ -391,7 +392,11 @@ cmd_viewcert(struct ctx *c)
 		return code;
 	if ((r = ck_cert_load(c->val[O_CERT], &x)) != 0)
 		return fail(r, c->val[O_CERT]);
-	if ((r = ck_cert_text(x, &text)) != 0)
+	if (c->val[O_JSON] != NULL)
+		r = ck_certinfo_json(x, NULL, 0, NULL, &text);
+	else
+		r = ck_cert_text(x, &text);
+	if (r != 0)
 		code = fail(r, c->val[O_CERT]);
 	else
 		printf("%s\n", text);

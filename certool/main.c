@@ -96,6 +96,7 @@ int
 main(int argc, char **argv)
 {
 	struct ctx c;
+	FILE *trailer;
 	int code = 0, ncmd = 0, g;
 
 	ck_log_init(argv[0]);
@@ -139,13 +140,15 @@ main(int argc, char **argv)
 		if (c.val[i] != NULL)
 			code = handlers[i](&c);
 	fflush(stdout);
+	/* with --json, stdout holds the JSON alone: the trailer goes to stderr */
+	trailer = c.val[O_JSON] != NULL ? stderr : stdout;
 	if (code < 0) {
 		/* a config syntax error: reported like an option error, no trailer */
 		code = -code;
 	} else if (code == 0) {
-		printf("Status : Success\n");
+		fprintf(trailer, "Status : Success\n");
 	} else {
-		printf("Status : Failed\nError Code : %d\nError Message : %s\n", code,
+		fprintf(trailer, "Status : Failed\nError Code : %d\nError Message : %s\n", code,
 		    code_message(code) ? code_message(code) : "Unknown error");
 	}
 	ck_cfg_free(c.cfg);

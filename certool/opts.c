@@ -128,6 +128,10 @@ const struct opt opts[O_NOPTS] = {
 	    ("--gencsr: also keep the new key in the store as MACHINE_SSL_CERT/__MACHINE_CSR, "
 	    "for svcctl --replace-cert --cert without --key") },
 
+	[O_JSON] = { "json", K_FLAG, G_OPTIONS, NULL,
+	    ("--viewcert, --enumcert, --status: JSON on stdout (the vSphere API's Tls.Info); "
+	    "the Status trailer goes to stderr") },
+
 	[O_SERVER] = { "server", K_VAL, G_CONNECTION, "HOST",
 	    "this node (default): its FQDN, short name, any address of its interfaces, localhost; another host is refused" },
 	[O_SRP_UPN] = { "srp-upn", K_VAL, G_CONNECTION, "UPN", "ignored" },
