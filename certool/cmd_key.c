@@ -129,7 +129,7 @@ cmd_gencsr(struct ctx *c)
 	    (code = need(c, O_CSRFILE)) != 0 || (code = load_config(c)) != 0)
 		return code;
 	/* the API's TlsCsr defaults: CN and SAN = the node's FQDN, 3072 bits */
-	if ((r = ck_cfg_node_defaults(c->cfg, NULL)) != 0) {
+	if ((r = ck_cfg_node_defaults(c->cfg, NULL, NULL)) != 0) {
 		code = fail(r, "the node's FQDN");
 		goto out;
 	}

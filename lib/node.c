@@ -105,7 +105,7 @@ ck_node_is_me(const char *name)
 }
 
 int
-ck_cfg_node_defaults(struct ck_cfg *cfg, int *fqdn_used)
+ck_cfg_node_defaults(struct ck_cfg *cfg, const char *given, int *fqdn_used)
 {
 	char *fqdn = NULL;
 	int r = 0, need_cn = ck_cfg_get(cfg, CK_CFG_NAME) == NULL,
@@ -115,8 +115,12 @@ ck_cfg_node_defaults(struct ck_cfg *cfg, int *fqdn_used)
 		*fqdn_used = 0;
 	if (!need_cn && !need_dns)
 		return 0;
-	if ((r = ck_node_fqdn(&fqdn)) != 0)
+	if (given != NULL) {
+		if ((fqdn = strdup(given)) == NULL)
+			return ck_errf(CK_E_NOMEM, "out of memory");
+	} else if ((r = ck_node_fqdn(&fqdn)) != 0) {
 		return r;
+	}
 	if ((need_cn && (r = ck_cfg_set(cfg, CK_CFG_NAME, fqdn)) != 0) ||
 	    (need_dns && (r = ck_cfg_set(cfg, CK_CFG_HOSTNAME, fqdn)) != 0))
 		goto out;

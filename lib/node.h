@@ -24,10 +24,11 @@
 int ck_node_is_me(const char *name);
 
 /*
- * Fill in what cfg leaves out from the node's FQDN (ck_node_fqdn): Name
- * (the CN) when unset, and Hostname (a DNS SAN) when unset.  *fqdn_used
- * (may be NULL) says whether anything was filled in.  Returns 0 or CK_E_*.
+ * Fill in what cfg leaves out from the node's FQDN (fqdn, or NULL for
+ * ck_node_fqdn): Name (the CN) when unset, and Hostname (a DNS SAN) when
+ * unset.  *fqdn_used (may be NULL) says whether anything was filled in.
+ * Returns 0 or CK_E_*.
  */
-int ck_cfg_node_defaults(struct ck_cfg *cfg, int *fqdn_used);
+int ck_cfg_node_defaults(struct ck_cfg *cfg, const char *fqdn, int *fqdn_used);
 
 #endif

@@ -54,4 +54,18 @@ expect_rc 0 "$OPENSSL" verify -CApath "$CAPATH" "$W/m2.crt"
 t "the previous root's certificate can be swapped back in"
 expect_rc 0 S --replace-cert --cert "$W/m2.crt" --key "$W/m2.key" --dry-run
 
+# --- the API's ReplaceSpec defaults and SHA-256 thumbprints ----------------------
+t "--vmca-config with neither Name nor Hostname: CN and SAN are the node's FQDN"
+printf 'Country = US\nOrganization = certkit tests\n' >"$W/bare.cfg"
+expect_rc 0 S --replace-cert --vmca-config "$W/bare.cfg"
+stored >/dev/null
+"$OPENSSL" x509 -in "$W/got.pem" -noout -text >"$T/text"
+has "$T/text" "Subject: CN = $FQDN, C = US, O = certkit tests"
+has "$T/text" "DNS:$FQDN"
+eq "$(served)" "$(fp "$W/got.pem")"
+t "the swap prints the SHA-256 thumbprints next to the SHA-1 ones"
+cat "$T/out" "$T/err" >"$T/all"
+has "$T/all" "ok: new SHA-256 thumbprint $(fp "$W/got.pem") (current $(fp "$W/new_ssl.crt"))"
+has "$T/all" "done: SHA-256 thumbprint $(fp "$W/got.pem") (previous $(fp "$W/new_ssl.crt"))"
+
 finish
