@@ -88,8 +88,16 @@ put_name(struct out *o, const char *key, const X509_NAME *n)
 	long len;
 
 	put_key(o, key);
-	/* RFC 2253, UTF-8 kept as is (ck_json_quote escapes what is not) */
-	if (m == NULL || X509_NAME_print_ex(m, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+	/* RFC 2253, UTF-8 kept as is (ck_json_quote escapes what is not).  A
+	 * UTF8String that is not UTF-8 cannot be converted: then the bytes
+	 * as stored, which ck_json_quote escapes */
+	if (m != NULL && X509_NAME_print_ex(m, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0 &&
+	    (BIO_reset(m) != 1 || X509_NAME_print_ex(m, n, 0, XN_FLAG_RFC2253 &
+	    ~(ASN1_STRFLGS_ESC_MSB | ASN1_STRFLGS_UTF8_CONVERT)) < 0)) {
+		BIO_free(m);
+		m = NULL;
+	}
+	if (m == NULL) {
 		o->ok = 0;
 	} else {
 		len = BIO_get_mem_data(m, &p);

@@ -25,6 +25,7 @@ static const struct {
 	{ "registry", suite_registry },
 	{ "journal", suite_journal },
 	{ "secrets", suite_secrets },
+	{ "certinfo", suite_certinfo },
 	/* add new module suites here, one line each */
 };
 

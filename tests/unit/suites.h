@@ -19,6 +19,7 @@ Suite *suite_ca(void);
 Suite *suite_registry(void);
 Suite *suite_journal(void);
 Suite *suite_secrets(void);
+Suite *suite_certinfo(void);
 
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);
