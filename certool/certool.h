@@ -65,7 +65,7 @@ enum opt_id {
 	/* other options */
 	O_PREDATE, O_FILTER, O_OPTION, O_WAIT, O_FQDN, O_DATAENC, O_DAYS, O_KEYSIZE,
 	O_KEYTYPE, O_PASSWORD_FILE, O_PASSWORD_FD, O_ALLOW_WILDCARD, O_ALLOW_CA,
-	O_AIA_URL, O_KEEPKEY, O_ALLOW_EXTENSIONS,
+	O_AIA_URL, O_KEEPKEY, O_ALLOW_EXTENSIONS, O_JSON,
 	/* connection */
 	O_SERVER, O_SRP_UPN, O_SRP_PWD, O_PORT, O_USER, O_PASSWORD, O_DOMAIN,
 	/* help and accepted-but-ignored */
@@ -153,6 +153,9 @@ const char *code_name(int code);
 int need(struct ctx *c, int id);
 /* Load --config (default certool.cfg) and apply CLI overrides. */
 int load_config(struct ctx *c);
+/* load_config, but with no --config and no ./certool.cfg an empty
+ * configuration (the command's defaults) and the CLI's options. */
+int load_config_or_defaults(struct ctx *c);
 /* Apply the CLI's certool.cfg options over cfg. */
 int apply_cli_cfg(struct ctx *c, struct ck_cfg *cfg);
 /* The password from --password-file / --password-fd, or NULL. */
@@ -161,8 +164,12 @@ int get_password(struct ctx *c, const char **pw);
 int new_key_password(struct ctx *c, const char **pw);
 /* Load a private key (with the password if any). */
 int load_key(struct ctx *c, const char *path, EVP_PKEY **k);
-/* Generate the key --keytype/--keysize ask for. */
-int new_key(struct ctx *c, EVP_PKEY **k);
+/* RSA key sizes when --keysize is not given: VMware certool's, and the
+ * vSphere API's for the operations it defines (VmcaRoot, TlsCsr). */
+#define CK_VMWARE_KEY_BITS 2048
+#define CK_API_KEY_BITS 3072
+/* Generate the key --keytype/--keysize ask for (RSA: rsa_bits by default). */
+int new_key(struct ctx *c, long rsa_bits, EVP_PKEY **k);
 /* Parse a numeric option into [min,max]. */
 int num_opt(struct ctx *c, int id, long def, long min, long max, long *out);
 

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "ca.h"
+#include "ca_trust.h"
 #include "certool.h"
 #include "err.h"
+#include "paths.h"
 #include "pki.h"
 #include "testhook.h"
 #include "util.h"
@@ -47,16 +49,76 @@ check_country(const struct ck_cfg *cfg)
 	return 0;
 }
 
+/*
+ * After a new signing pair is installed: the outgoing chain (old, NULL on a
+ * fresh VMCA) and the new one into TRUSTED_ROOTS and the CA directory, as
+ * VMware's certool adds a new root to VECS.  The outgoing one too, so what
+ * it issued keeps verifying even if it was never added (a VMCA made before
+ * certool did this).  The pair is in place whatever happens here: a failure
+ * says so and how to finish.
+ */
+static int
+trust_new_root(STACK_OF(X509) *old, STACK_OF(X509) *cur)
+{
+	STACK_OF(X509) *all = NULL;
+	int r, added = 0;
+
+	if ((all = sk_X509_new_null()) == NULL)
+		return fail(CK_E_NOMEM, NULL);
+	for (int i = 0; i < sk_X509_num(old); i++)
+		if (!sk_X509_push(all, sk_X509_value(old, i)))
+			goto nomem;
+	for (int i = 0; i < sk_X509_num(cur); i++)
+		if (!sk_X509_push(all, sk_X509_value(cur, i)))
+			goto nomem;
+	r = ck_ca_publish_roots(all, NULL, &added);
+	sk_X509_free(all);	/* the certificates belong to the callers */
+	if (r != 0)
+		return fail(r, "the new VMCA root is installed, but not trusted yet "
+		    "(run certool --publish-roots once this is fixed)");
+	printf("Root added to %s and published in %s (%d new)\n", CK_STORE_TRUSTED_ROOTS,
+	    ck_path(CK_PATH_CAPATH), added);
+	return 0;
+nomem:
+	sk_X509_free(all);
+	return fail(CK_E_NOMEM, NULL);
+}
+
+/* Install chain and k as the VMCA's pair, then trust it (trust_new_root). */
+static int
+install_and_trust(STACK_OF(X509) *chain, EVP_PKEY *k, const char *what)
+{
+	struct ck_ca *ca = NULL;
+	STACK_OF(X509) *old = NULL;
+	int r, code;
+
+	if ((r = ck_ca_open(NULL, &ca)) != 0)
+		return fail(r, what);
+	if (ck_ca_has_root(ca) && (old = X509_chain_up_ref(ck_ca_chain(ca))) == NULL) {
+		code = fail(CK_E_NOMEM, NULL);
+		goto out;
+	}
+	if ((r = ck_ca_install(ca, chain, k)) != 0) {
+		code = fail(r, what);
+		goto out;
+	}
+	code = trust_new_root(old, ck_ca_chain(ca));
+out:
+	sk_X509_pop_free(old, X509_free);
+	ck_ca_close(ca);
+	return code;
+}
+
 /* Make a self-signed CA cert and key from cfg. */
 static int
-make_root(struct ctx *c, const struct ck_cfg *cfg, X509 **x, EVP_PKEY **k)
+make_root(struct ctx *c, const struct ck_cfg *cfg, long bits, X509 **x, EVP_PKEY **k)
 {
 	long pd;
 	int r, code;
 
 	if ((code = predate(c, &pd)) != 0 || (code = check_country(cfg)) != 0)
 		return code;
-	if ((code = new_key(c, k)) != 0)
+	if ((code = new_key(c, bits, k)) != 0)
 		return code;
 	if (!ck_key_is_rsa(*k))
 		return failx(E_KEY_IO, "the VMCA signing key must be RSA: drop --keytype=ec");
@@ -69,42 +131,55 @@ int
 cmd_selfca(struct ctx *c)
 {
 	struct ck_cfg *cfg = NULL;
-	struct ck_ca *ca = NULL;
 	STACK_OF(X509) *sk = NULL;
 	X509 *x = NULL;
 	EVP_PKEY *k = NULL;
-	char host[256];
+	char *fqdn = NULL;
 	int r, code;
 
-	if ((code = load_config(c)) != 0)
+	if ((code = load_config_or_defaults(c)) != 0)
 		return code;
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	/* The VMCA root profile: O is the host name; no L, no DNS name. */
-	if ((r = ck_cfg_dup(c->cfg, &cfg)) != 0 ||
-	    (r = ck_cfg_set(cfg, CK_CFG_ORGANIZATION, host)) != 0 ||
-	    (r = ck_cfg_set(cfg, CK_CFG_LOCALITY, NULL)) != 0 ||
-	    (r = ck_cfg_set(cfg, CK_CFG_HOSTNAME, NULL)) != 0 ||
-	    (ck_cfg_get(cfg, CK_CFG_DOMAINCOMPONENT) == NULL &&
-	    (r = ck_cfg_set(cfg, CK_CFG_DOMAINCOMPONENT,
-	    c->val[O_DOMAIN] ? c->val[O_DOMAIN] : "vsphere.local")) != 0)) {
-		code = fail(r, NULL);
-		goto out;
+	/*
+	 * The VMCA root profile: the subject fields certool.cfg gives (Name,
+	 * DomainComponent, Country, State, Locality, Organization, OrgUnit,
+	 * Email, IPAddress), as VMware's "Regenerate a New VMCA Root
+	 * Certificate" has the admin edit them; what it leaves out takes the
+	 * API's VmcaRoot defaults (CN = the node's FQDN, O=VMware, C=US,
+	 * ST=California, L=Palo Alto) and DC = the SSO domain.  No DNS name:
+	 * a root names no server.
+	 */
+	{
+		static const struct { enum ck_cfg_key k; const char *v; } defs[] = {
+			{ CK_CFG_COUNTRY, "US" }, { CK_CFG_STATE, "California" },
+			{ CK_CFG_LOCALITY, "Palo Alto" }, { CK_CFG_ORGANIZATION, "VMware" },
+		};
+		if ((r = ck_cfg_dup(c->cfg, &cfg)) != 0)
+			goto cfg_failed;
+		for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+			if (ck_cfg_get(cfg, defs[i].k) == NULL &&
+			    (r = ck_cfg_set(cfg, defs[i].k, defs[i].v)) != 0)
+				goto cfg_failed;
+		if ((ck_cfg_get(cfg, CK_CFG_NAME) == NULL &&
+		    ((r = ck_node_fqdn(&fqdn)) != 0 || (r = ck_cfg_set(cfg, CK_CFG_NAME, fqdn)) != 0)) ||
+		    (r = ck_cfg_set(cfg, CK_CFG_HOSTNAME, NULL)) != 0 ||
+		    (ck_cfg_get(cfg, CK_CFG_DOMAINCOMPONENT) == NULL &&
+		    (r = ck_cfg_set(cfg, CK_CFG_DOMAINCOMPONENT,
+		    c->val[O_DOMAIN] ? c->val[O_DOMAIN] : "vsphere.local")) != 0))
+			goto cfg_failed;
 	}
-	if ((code = make_root(c, cfg, &x, &k)) != 0)
+	if ((code = make_root(c, cfg, CK_API_KEY_BITS, &x, &k)) != 0)
 		goto out;
 	if ((sk = sk_X509_new_null()) == NULL || !sk_X509_push(sk, x)) {
 		code = fail(CK_E_NOMEM, NULL);
 		goto out;
 	}
 	x = NULL;
-	if ((r = ck_ca_open(NULL, &ca)) != 0 || (r = ck_ca_install(ca, sk, k)) != 0) {
-		code = fail(r, "installing the root");
-		goto out;
-	}
+	code = install_and_trust(sk, k, "installing the root");
+	goto out;
+cfg_failed:
+	code = fail(r, NULL);
 out:
-	ck_ca_close(ca);
+	free(fqdn);
 	sk_X509_pop_free(sk, X509_free);
 	X509_free(x);
 	EVP_PKEY_free(k);
@@ -133,7 +208,7 @@ cmd_genselfcacert(struct ctx *c)
 	}
 	if ((code = load_config(c)) != 0)
 		return code;
-	if ((code = new_key_password(c, &pw)) != 0 || (code = make_root(c, c->cfg, &x, &k)) != 0)
+	if ((code = new_key_password(c, &pw)) != 0 || (code = make_root(c, c->cfg, CK_VMWARE_KEY_BITS, &x, &k)) != 0)
 		goto out;
 	if ((r = ck_cert_to_pem(x, &cpem, &clen)) != 0 ||
 	    (r = ck_key_to_pem(k, pw, &kpem, &klen)) != 0) {
@@ -162,7 +237,6 @@ out:
 int
 cmd_rootca(struct ctx *c)
 {
-	struct ck_ca *ca = NULL;
 	STACK_OF(X509) *sk = NULL;
 	EVP_PKEY *k = NULL;
 	int r, code;
@@ -178,12 +252,8 @@ cmd_rootca(struct ctx *c)
 	}
 	if ((code = load_key(c, c->val[O_PRIVKEY], &k)) != 0)
 		goto out;
-	if ((r = ck_ca_open(NULL, &ca)) != 0 || (r = ck_ca_install(ca, sk, k)) != 0) {
-		code = fail(r, c->val[O_CERT]);
-		goto out;
-	}
+	code = install_and_trust(sk, k, c->val[O_CERT]);
 out:
-	ck_ca_close(ca);
 	EVP_PKEY_free(k);
 	ck_certs_free(sk);
 	return code;
@@ -336,12 +406,25 @@ cmd_waitvmdir(struct ctx *c)
 	return num_opt(c, O_WAIT, 3, 1, 24 * 60, &minutes);
 }
 
+/* VMware publishes the VMCA's roots to vmdir, from where every node's
+ * VECS takes them; here they go straight into TRUSTED_ROOTS and the CA
+ * directory (ca_trust.h).  No VMCA root: nothing to publish, as VMware. */
 int
 cmd_publish_roots(struct ctx *c)
 {
+	struct ck_ca *ca = NULL;
+	int r, code;
+
 	(void)c;
-	/* roots are read from the VMCA directory; nothing to publish to */
-	return 0;
+	if ((r = ck_ca_open(NULL, &ca)) != 0)
+		return fail(r, "VMCA");
+	if (!ck_ca_has_root(ca))
+		code = failx(E_ROOT_MISSING, "no VMCA root in %s to publish: create one with "
+		    "--selfca or install one with --rootca", ck_ca_dir(ca));
+	else
+		code = trust_new_root(NULL, ck_ca_chain(ca));
+	ck_ca_close(ca);
+	return code;
 }
 
 int

@@ -4,15 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "ca.h"
+#include "certinfo.h"
 #include "certool.h"
 #include "err.h"
 #include "fileio.h"
 #include "paths.h"
 #include "pki.h"
+#include "secmem.h"
+#include "store.h"
 #include "util.h"
 #include "testhook.h"
 #include "x509gen.h"
@@ -251,6 +255,47 @@ done:
 	return r == CK_E_NOENT ? 0 : r;
 }
 
+/*
+ * As VMware's certool (Lightwave's VMCAGenCISCert): the solution user's
+ * certificate (as written to --cert, with its chain) and key go into the
+ * VECS store named by --Name, under the alias --Name, the store created if
+ * needed and an earlier entry replaced in one transaction.  Scripts delete
+ * that entry and rely on --genCIScert to make it again.  The key is kept
+ * unencrypted (PKCS#8), as every key in the store.
+ */
+static int
+store_ciscert(struct ctx *c, EVP_PKEY *k)
+{
+	const char *name = c->val[O_NAME];
+	struct ck_store *st = NULL;
+	struct ck_entry *e = NULL;
+	char *cert = NULL, *pem = NULL;
+	size_t clen = 0, len = 0;
+	int r;
+
+	if ((r = ck_file_read(c->val[O_CERT], CK_PEM_MAX, &cert, &clen, 0)) != 0 ||
+	    (r = ck_key_to_pem(k, NULL, &pem, &len)) != 0 ||
+	    (r = ck_entry_build(cert, clen, pem, len, name, NULL, 0, &e)) != 0 ||
+	    (r = ck_store_open(NULL, 0, &st)) != 0)
+		goto failed;
+	r = ck_store_create(st, name, (uint32_t)getuid());
+	if ((r != 0 && r != CK_E_EXIST) ||
+	    (r = ck_store_entry_replace(st, name, e, NULL)) != 0)
+		goto failed;
+	printf("Certificate and key stored in [%s] as [%s]\n", name, e->alias);
+	r = 0;
+	goto out;
+failed:
+	r = fail(r, "--genCIScert: the certificate and key files are written, but could not be "
+	    "stored in VECS");
+out:
+	ck_store_close(st);
+	ck_entry_free(e);
+	ck_secfree(pem);
+	free(cert);
+	return r;
+}
+
 int
 cmd_genciscert(struct ctx *c)
 {
@@ -290,7 +335,9 @@ cmd_genciscert(struct ctx *c)
 	}
 	if ((code = load_key(c, c->val[O_PRIVKEY], &k)) != 0)
 		goto out;
-	code = sign_and_write(c, cfg, k);
+	if ((code = sign_and_write(c, cfg, k)) == 0 && c->val[O_NAME] != NULL &&
+	    c->val[O_NAME][0] != '\0')
+		code = store_ciscert(c, k);
 out:
 	EVP_PKEY_free(k);
 	ck_cfg_free(cfg);
@@ -345,7 +392,11 @@ cmd_viewcert(struct ctx *c)
 		return code;
 	if ((r = ck_cert_load(c->val[O_CERT], &x)) != 0)
 		return fail(r, c->val[O_CERT]);
-	if ((r = ck_cert_text(x, &text)) != 0)
+	if (c->val[O_JSON] != NULL)
+		r = ck_certinfo_json(x, NULL, 0, NULL, &text);
+	else
+		r = ck_cert_text(x, &text);
+	if (r != 0)
 		code = fail(r, c->val[O_CERT]);
 	else
 		printf("%s\n", text);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ca.h"
+#include "certinfo.h"
 #include "certool.h"
 #include "err.h"
 #include "pki.h"
@@ -50,6 +51,22 @@ cmd_revokecert(struct ctx *c)
 	return code;
 }
 
+/* x as Tls.Info JSON on stdout, with "status" first when given, then end. */
+static int
+print_json(X509 *x, const char *status, const char *end)
+{
+	char extra[64], *json = NULL;
+	int r;
+
+	if (status != NULL)
+		snprintf(extra, sizeof(extra), "\"status\": \"%s\", ", status);
+	if ((r = ck_certinfo_json(x, NULL, 0, status != NULL ? extra : NULL, &json)) != 0)
+		return fail(r, NULL);
+	printf("%s%s", json, end);
+	free(json);
+	return 0;
+}
+
 int
 cmd_status(struct ctx *c)
 {
@@ -63,6 +80,8 @@ cmd_status(struct ctx *c)
 		return code;
 	if ((r = ck_ca_status(ca, x, &st)) != 0)
 		code = fail(r, c->val[O_CERT]);
+	else if (c->val[O_JSON] != NULL)
+		code = print_json(x, names[st], "\n");
 	else
 		printf("Certificate : %s\n", names[st]);
 	ck_ca_close(ca);
@@ -72,6 +91,7 @@ cmd_status(struct ctx *c)
 
 struct enumctx {
 	int n;
+	int json;
 };
 
 static int
@@ -81,7 +101,11 @@ print_one(void *u, X509 *x, enum ck_cert_status st)
 	char *pem = NULL, *text = NULL;
 	int r;
 
-	(void)st;
+	if (e->json) {
+		static const char *const names[] = { "ACTIVE", "REVOKED", "EXPIRED", "UNKNOWN" };
+		fputs(e->n++ ? ",\n  " : "\n  ", stdout);
+		return print_json(x, names[st], "") == 0 ? 0 : CK_E_NOMEM;
+	}
 	if ((r = ck_cert_to_pem(x, &pem, NULL)) != 0 || (r = ck_cert_text(x, &text)) != 0) {
 		free(pem);
 		return r;
@@ -103,7 +127,7 @@ cmd_enumcert(struct ctx *c)
 		{ "active", CK_ENUM_ACTIVE }, { "revoked", CK_ENUM_REVOKED },
 		{ "expired", CK_ENUM_EXPIRED }, { "all", CK_ENUM_ALL },
 	};
-	struct enumctx e = { 0 };
+	struct enumctx e = { 0, c->val[O_JSON] != NULL };
 	struct ck_ca *ca = NULL;
 	int f = -1, r, code;
 
@@ -117,8 +141,12 @@ cmd_enumcert(struct ctx *c)
 		    c->val[O_FILTER]);
 	if ((r = ck_ca_open(NULL, &ca)) != 0)
 		return fail(r, "VMCA");
+	if (e.json)
+		fputs("[", stdout);
 	if ((r = ck_ca_enum(ca, (enum ck_enum_filter)f, print_one, &e)) != 0)
 		code = fail(r, "enumerating");
+	if (e.json)
+		fputs(e.n ? "\n]\n" : "]\n", stdout);
 	ck_ca_close(ca);
 	return code;
 }

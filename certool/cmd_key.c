@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ca.h"
 #include "certool.h"
 #include "err.h"
+#include "node.h"
 #include "pki.h"
 #include "secmem.h"
 #include "store.h"
@@ -56,7 +58,7 @@ cmd_genkey(struct ctx *c)
 
 	if ((code = need(c, O_PRIVKEY)) != 0)
 		return code;
-	if ((code = new_key(c, &k)) != 0)
+	if ((code = new_key(c, CK_VMWARE_KEY_BITS, &k)) != 0)
 		goto out;
 	if ((code = queue_key(c, &o, c->val[O_PRIVKEY], k)) != 0)
 		goto out;
@@ -72,24 +74,31 @@ out:
 }
 
 /*
- * --keepkey: keep k, unencrypted PKCS#8 as every key in the store, in
- * MACHINE_SSL_CERT/__MACHINE_CSR, replacing an earlier CSR's key in one
- * write transaction.  svcctl --replace-cert --cert without --key takes it
- * from there when the CA's certificate comes back (the REST API's "the
- * CSR keeps its private key").  Runs after the files are written, so a
- * store that cannot be written loses nothing: the key file is there.
+ * --keepkey: keep k in MACHINE_SSL_CERT/__MACHINE_CSR, replacing an
+ * earlier CSR's in one write transaction, in the shape vSphere gives that
+ * entry: a Private Key entry whose certificate is a self-signed stand-in
+ * for the request (its subject, SAN and key; ck_cert_from_req_selfsigned),
+ * so `vecs entry getcert --alias __MACHINE_CSR` works as scripts expect.
+ * The key is unencrypted PKCS#8, as every key in the store.  svcctl
+ * --replace-cert --cert without --key takes it from there when the CA's
+ * certificate comes back (the REST API's "the CSR keeps its private key").
+ * Runs after the files are written, so a store that cannot be written
+ * loses nothing: the key file is there.
  */
 static int
-keep_csr_key(EVP_PKEY *k)
+keep_csr_key(X509_REQ *req, EVP_PKEY *k)
 {
 	struct ck_store *st = NULL;
 	struct ck_entry *e = NULL;
-	char *pem = NULL;
-	size_t len = 0;
+	X509 *x = NULL;
+	char *pem = NULL, *cpem = NULL;
+	size_t len = 0, clen = 0;
 	int r;
 
-	if ((r = ck_key_to_pem(k, NULL, &pem, &len)) != 0 ||
-	    (r = ck_entry_build(NULL, 0, pem, len, CK_CSR_KEY_ALIAS, NULL, 0, &e)) != 0 ||
+	if ((r = ck_cert_from_req_selfsigned(req, k, CK_CA_DEFAULT_DAYS, &x)) != 0 ||
+	    (r = ck_cert_to_pem(x, &cpem, &clen)) != 0 ||
+	    (r = ck_key_to_pem(k, NULL, &pem, &len)) != 0 ||
+	    (r = ck_entry_build(cpem, clen, pem, len, CK_CSR_KEY_ALIAS, NULL, 0, &e)) != 0 ||
 	    (r = ck_store_open(NULL, 0, &st)) != 0 ||
 	    (r = ck_store_entry_replace(st, CK_STORE_MACHINE_SSL, e, NULL)) != 0) {
 		r = fail(r, "--keepkey: the CSR and key files are written, but the key could "
@@ -101,6 +110,8 @@ out:
 	ck_store_close(st);
 	ck_entry_free(e);
 	ck_secfree(pem);
+	free(cpem);
+	X509_free(x);
 	return r;
 }
 
@@ -117,7 +128,12 @@ cmd_gencsr(struct ctx *c)
 	if ((code = need(c, O_PRIVKEY)) != 0 || (code = need(c, O_PUBKEY)) != 0 ||
 	    (code = need(c, O_CSRFILE)) != 0 || (code = load_config(c)) != 0)
 		return code;
-	if ((code = new_key(c, &k)) != 0)
+	/* the API's TlsCsr defaults: CN and SAN = the node's FQDN, 3072 bits */
+	if ((r = ck_cfg_node_defaults(c->cfg, NULL, NULL)) != 0) {
+		code = fail(r, "the node's FQDN");
+		goto out;
+	}
+	if ((code = new_key(c, CK_API_KEY_BITS, &k)) != 0)
 		goto out;
 	if ((r = ck_req_from_cfg(c->cfg, k, 0, &req)) != 0) {
 		code = fail(r, "CSR");
@@ -136,7 +152,7 @@ cmd_gencsr(struct ctx *c)
 	}
 	pem = NULL;
 	if ((code = out_commit(&o)) == 0 && c->val[O_KEEPKEY] != NULL)
-		code = keep_csr_key(k);
+		code = keep_csr_key(req, k);
 out:
 	free(pem);
 	out_free(&o);

@@ -21,6 +21,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "pki.h"
+#include "node.h"
 #include "secmem.h"
 #include "testhook.h"
 
@@ -83,22 +84,15 @@ static const cmd_fn handlers[O_NCMDS] = {
 };
 
 /* A --server naming another machine would silently act on this one:
- * refuse it. */
+ * refuse it.  Any name of this node is fine (lib/node.h): appliances
+ * deployed with an IP address as their identity pass that address. */
 static int
 check_server(const char *s)
 {
-	char host[256];
-
-	if (s == NULL || strcmp(s, "localhost") == 0 || strcmp(s, "127.0.0.1") == 0 ||
-	    strcmp(s, "::1") == 0 || strcmp(s, "[::1]") == 0)
+	if (s == NULL || ck_node_is_me(s))
 		return 0;
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		if (strcasecmp(s, host) == 0)
-			return 0;
-	}
-	return failx(E_ARGS, "--server=%s: certool only serves the local VMCA; run it on "
-	    "%s instead, or drop --server", s, s);
+	return failx(E_ARGS, "--server=%s: certool only serves the local VMCA, and %s is not "
+	    "a name or address of this node; run it on %s instead, or drop --server", s, s, s);
 }
 
 /*
@@ -122,6 +116,7 @@ int
 main(int argc, char **argv)
 {
 	struct ctx c;
+	FILE *trailer;
 	int code = 0, ncmd = 0, g;
 
 	ck_log_init(argv[0]);
@@ -168,13 +163,15 @@ main(int argc, char **argv)
 		if (c.val[i] != NULL)
 			code = handlers[i](&c);
 	fflush(stdout);
+	/* with --json, stdout holds the JSON alone: the trailer goes to stderr */
+	trailer = c.val[O_JSON] != NULL ? stderr : stdout;
 	if (code < 0) {
 		/* a config syntax error: reported like an option error, no trailer */
 		code = -code;
 	} else if (code == 0) {
-		printf("Status : Success\n");
+		fprintf(trailer, "Status : Success\n");
 	} else {
-		printf("Status : Failed\nError Code : %d\nError Message : %s\n", code,
+		fprintf(trailer, "Status : Failed\nError Code : %d\nError Message : %s\n", code,
 		    code_message(code) ? code_message(code) : "Unknown error");
 	}
 	ck_cfg_free(c.cfg);

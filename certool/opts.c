@@ -37,7 +37,7 @@ const struct opt opts[O_NOPTS] = {
 	[O_WAITVMDIR] = { "WaitVMDIR", K_CMD, G_INIT, NULL,
 	    "succeeds at once: there is no directory service locally" },
 	[O_PUBLISH_ROOTS] = { "publish-roots", K_CMD, G_INIT, NULL,
-	    "succeeds at once: roots are read from the VMCA directory" },
+	    "add the VMCA's certificates to TRUSTED_ROOTS and publish them in the CA directory" },
 	[O_VERSION] = { "version", K_CMD, G_FUNCTIONS, NULL, "print the version" },
 	[O_GENCERT] = { "gencert", K_CMD, G_FUNCTIONS, NULL,
 	    "VMCA-signed certificate for --privkey from the config, to --cert" },
@@ -110,7 +110,7 @@ const struct opt opts[O_NOPTS] = {
 	[O_DAYS] = { "days", K_VAL, G_OPTIONS, "N",
 	    "certificate lifetime (default 730, at most 3660; renewals at most 730)" },
 	[O_KEYSIZE] = { "keysize", K_VAL, G_OPTIONS, "BITS",
-	    "RSA 2048..16384 (default 2048); EC 256 or 384" },
+	    "RSA 2048..16384 (default 2048; 3072 for --selfca and --gencsr); EC 256 or 384" },
 	[O_KEYTYPE] = { "keytype", K_VAL, G_OPTIONS, "TYPE", "rsa (default) or ec" },
 	[O_PASSWORD_FILE] = { "password-file", K_VAL, G_OPTIONS, "FILE",
 	    "password that encrypts new keys and decrypts input keys" },
@@ -128,8 +128,12 @@ const struct opt opts[O_NOPTS] = {
 	    ("--gencsr: also keep the new key in the store as MACHINE_SSL_CERT/__MACHINE_CSR, "
 	    "for svcctl --replace-cert --cert without --key") },
 
+	[O_JSON] = { "json", K_FLAG, G_OPTIONS, NULL,
+	    ("--viewcert, --enumcert, --status: JSON on stdout (the vSphere API's Tls.Info); "
+	    "the Status trailer goes to stderr") },
+
 	[O_SERVER] = { "server", K_VAL, G_CONNECTION, "HOST",
-	    "localhost (default); any other host is refused" },
+	    "this node (default): its FQDN, short name, any address of its interfaces, localhost; another host is refused" },
 	[O_SRP_UPN] = { "srp-upn", K_VAL, G_CONNECTION, "UPN", "ignored" },
 	[O_SRP_PWD] = { "srp-pwd", K_VAL, G_CONNECTION, "PWD", "ignored" },
 	[O_PORT] = { "port", K_VAL, G_CONNECTION, "PORT", "ignored" },

@@ -198,6 +198,19 @@ load_config(struct ctx *c)
 }
 
 int
+load_config_or_defaults(struct ctx *c)
+{
+	int r;
+
+	if (c->cfg != NULL || c->val[O_CONFIG] != NULL || access("certool.cfg", F_OK) == 0)
+		return load_config(c);
+	printf("Using config file : none (defaults)\n");
+	if ((r = ck_cfg_new(&c->cfg)) != 0)
+		return fail(r, NULL);
+	return apply_cli_cfg(c, c->cfg);
+}
+
+int
 get_password(struct ctx *c, const char **pw)
 {
 	char *spec = NULL;
@@ -284,7 +297,7 @@ num_opt(struct ctx *c, int id, long def, long min, long max, long *out)
 }
 
 int
-new_key(struct ctx *c, EVP_PKEY **k)
+new_key(struct ctx *c, long rsa_bits, EVP_PKEY **k)
 {
 	const char *t = c->val[O_KEYTYPE] ? c->val[O_KEYTYPE] : "rsa";
 	long bits;
@@ -296,7 +309,7 @@ new_key(struct ctx *c, EVP_PKEY **k)
 		ec = 1;
 	else
 		return failx(E_ARGS, "--keytype=%s: use rsa or ec", t);
-	if ((r = num_opt(c, O_KEYSIZE, ec ? 256 : 2048, 0, 1L << 20, &bits)) != 0)
+	if ((r = num_opt(c, O_KEYSIZE, ec ? 256 : rsa_bits, 0, 1L << 20, &bits)) != 0)
 		return r;
 	if ((r = ck_key_generate(ec ? CK_KEY_EC : CK_KEY_RSA, (int)bits, k)) != 0)
 		return r == CK_E_KEYSIZE ? failc(ec ? E_ARGS : E_KEY_LENGTH, r, "--keysize") :

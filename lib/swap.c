@@ -548,6 +548,8 @@ forward(struct run *rn, int *rolled_back)
 		audit_swap(rn, "swap.done", "the new certificate is served");
 		ck_swap_note(rn->notify, rn->u, CK_NOTE_INFO, "done: %s/%s is now %s; the previous certificate "
 		    "%s is in %s", rn->j->store, rn->j->alias, rn->j->new_sha1, rn->j->old_sha1, CK_STORE_BACKUP);
+		ck_swap_note(rn->notify, rn->u, CK_NOTE_INFO, "done: SHA-256 thumbprint %s (previous %s)",
+		    rn->j->new_sha256 ? rn->j->new_sha256 : "", rn->j->old_sha256 ? rn->j->old_sha256 : "");
 		return 0;
 	}
 	why = ck_asprintf("phase %s failed: %s", rn->j->phase, ck_err_detail()[0] ?

@@ -23,6 +23,7 @@
 #include "ca.h"
 #include "cfg.h"
 #include "err.h"
+#include "node.h"
 #include "paths.h"
 #include "pki.h"
 #include "secmem.h"
@@ -273,6 +274,8 @@ validate(struct ck_swap *sw, struct ck_store *st, const struct source *src, cons
 		return ck_errf(CK_E_EXIST, "the new certificate is the current one (thumbprint %s)",
 		    sw->new_sha1);
 	ck_swap_note(n, u, CK_NOTE_INFO, "ok: new thumbprint %s (current %s)", sw->new_sha1, sw->old_sha1);
+	ck_swap_note(n, u, CK_NOTE_INFO, "ok: new SHA-256 thumbprint %s (current %s)", sw->new_sha256,
+	    sw->old_sha256);
 	return 0;
 }
 
@@ -403,6 +406,9 @@ source_vmca(const struct ck_swap *sw, const struct ck_swap_req *req, struct sour
 	} else {
 		ck_swap_note(sw->notify, sw->u, CK_NOTE_INFO, "source: VMCA, from %s", req->vmca_config);
 		if ((r = ck_cfg_load(req->vmca_config, &cfg)) != 0)
+			goto out;
+		/* the API's ReplaceSpec defaults: CN and SAN = the node's FQDN */
+		if ((r = ck_cfg_node_defaults(cfg, req->fqdn, NULL)) != 0)
 			goto out;
 		if (req->key_path != NULL)
 			r = ck_key_load_pwspec(req->key_path, req->key_password, &src->key);

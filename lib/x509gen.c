@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "ca.h"
 #include "err.h"
 #include "fileio.h"
 #include "pki.h"
@@ -474,5 +475,51 @@ out:
 	OPENSSL_free(hdr);
 	BIO_free(b);
 	ck_secfree(buf);
+	return r;
+}
+
+int
+ck_cert_from_req_selfsigned(X509_REQ *req, EVP_PKEY *key, int days, X509 **out)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	ASN1_INTEGER *serial = NULL;
+	X509 *x = NULL;
+	int r;
+
+	*out = NULL;
+	if ((x = X509_new()) == NULL) {
+		r = ck_errf(CK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = ck_ca_serial(&serial)) != 0)
+		goto out;
+	if (!X509_set_version(x, X509_VERSION_3) || !X509_set_serialNumber(x, serial) ||
+	    !X509_set_subject_name(x, X509_REQ_get_subject_name(req)) ||
+	    !X509_set_issuer_name(x, X509_REQ_get_subject_name(req)) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), 0) ||
+	    !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) ||
+	    !X509_set_pubkey(x, key)) {
+		r = ck_errssl(CK_E_CRYPTO, "X509_set_subject_name");
+		goto out;
+	}
+	/* the request's extensions (SAN, SKI): the certificate names what
+	 * the CSR asks for */
+	if ((exts = X509_REQ_get_extensions(req)) != NULL)
+		for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++)
+			if (!X509_add_ext(x, sk_X509_EXTENSION_value(exts, i), -1)) {
+				r = ck_errssl(CK_E_CRYPTO, "X509_add_ext");
+				goto out;
+			}
+	if (X509_sign(x, key, EVP_sha256()) <= 0) {
+		r = ck_errssl(CK_E_KEY, "X509_sign");
+		goto out;
+	}
+	*out = x;
+	x = NULL;
+	r = 0;
+out:
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	ASN1_INTEGER_free(serial);
+	X509_free(x);
 	return r;
 }

@@ -54,6 +54,14 @@ int ck_req_from_cfg(const struct ck_cfg *cfg, EVP_PKEY *key, int flags, X509_REQ
 /* A request with x's subject and key's public key, x's SAN and KU copied
  * (same criticality), critical CA:TRUE added if x is a CA; no SKI. */
 int ck_req_from_cert(X509 *x, EVP_PKEY *key, X509_REQ **out);
+/*
+ * A self-signed certificate standing for a request until the CA's comes
+ * back: req's subject and extensions (SAN, SKI), key's public half, valid
+ * from now for days days, signed with key (SHA-256).  VECS keeps a key
+ * with a certificate, and vSphere's __MACHINE_CSR entry is such a Private
+ * Key entry, which scripts read with `entry getcert` (certool --keepkey).
+ */
+int ck_cert_from_req_selfsigned(X509_REQ *req, EVP_PKEY *key, int days, X509 **out);
 /* Sign (SHA-256) and return PEM text (malloc'ed). */
 int ck_req_to_pem(X509_REQ *req, char **pem, size_t *len);
 int ck_crl_to_pem(X509_CRL *crl, char **pem, size_t *len);

@@ -59,6 +59,8 @@ svcctl_report_pending(void)
 	    "svcctl --resume to finish it or svcctl --rollback to restore the previous certificate",
 	    j->store, j->alias, j->old_sha1, j->new_sha1, j->phase, j->reason ? " after: " : "",
 	    j->reason ? j->reason : "");
+	if (j->old_sha256 != NULL && j->new_sha256 != NULL)
+		ck_warnx("(SHA-256 thumbprints: %s -> %s)", j->old_sha256, j->new_sha256);
 	ck_journal_free(j);
 	return 1;
 }

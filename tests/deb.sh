@@ -185,7 +185,6 @@ expect_rc 0 /usr/bin/certool --genkey --privkey="$W/m1.key" --pubkey="$W/m1.pub"
 expect_rc 0 /usr/bin/certool --gencert --privkey="$W/m1.key" --cert="$W/m1.crt" --config="$W/m.cfg"
 t "installed vecs-cli: the VMCA root trusted, the machine certificate in the store"
 expect_rc 0 /usr/bin/certool --getrootca --cert="$W/root.pem"
-expect_rc 0 /usr/bin/vecs-cli entry create --store TRUSTED_ROOTS --cert "$W/root.pem"
 expect_rc 0 /usr/bin/vecs-cli entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT \
     --cert "$W/m1.crt" --key "$W/m1.key"
 expect_rc 0 /usr/bin/vecs entry list --store MACHINE_SSL_CERT --aliases

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "certinfo.h"
 #include "err.h"
 #include "fileio.h"
 #include "pki.h"
@@ -291,15 +292,12 @@ print_x509_text(X509 *x)
 	}
 }
 
-/* notAfter as "YYYY-MM-DDTHH:MM:SSZ". */
+/* notAfter in RFC 3339, the one time format of certkit's JSON */
 static void
 not_after(X509 *x, char *buf, size_t n)
 {
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1 ||
-	    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	ck_asn1_time_rfc3339(X509_get0_notAfter(x), buf);
+	if (buf[0] == '\0')
 		snprintf(buf, n, "unknown");
 }
 
@@ -337,8 +335,9 @@ print_entry(const struct ck_entry *e, void *arg)
 	case 3:
 		printf("%s\n    {\"alias\": ", el->n ? "," : "");
 		json_str(stdout, e->alias, strlen(e->alias));
-		printf(", \"type\": %d, \"type_name\": \"%s\", \"created\": %lld",
-		    e->type, ck_entry_type_name(e->type), (long long)e->created);
+		ck_time_rfc3339(e->created, na);
+		printf(", \"type\": %d, \"type_name\": \"%s\", \"created\": \"%s\"",
+		    e->type, ck_entry_type_name(e->type), na);
 		if ((x = first_cert(e)) != NULL) {
 			not_after(x, na, sizeof(na));
 			ck_cert_digest_hex(x, EVP_sha1(), tp);
@@ -479,7 +478,25 @@ cmd_entry_getcert(struct vctx *ctx)
 	if (ctx->set[O_OUTPUT] && (r = write_output(ctx->val[O_OUTPUT], e->cert_pem,
 	    e->cert_len, 0)) != 0)
 		goto out;
-	if (ctx->set[O_TEXT]) {
+	if (ctx->set[O_JSON] && ctx->set[O_TEXT]) {
+		r = vsyntax(ctx->cmd, "Error: Give --text or --json, not both \n");
+		goto out;
+	}
+	if (ctx->set[O_JSON]) {
+		char *json = NULL;
+		if (e->type == CK_ENTRY_CRL || (x = first_cert(e)) == NULL) {
+			fprintf(stderr, "Error: Entry [%s] holds no certificate to describe \n",
+			    e->alias);
+			r = vfail(W_INVALID_PARAMETER);
+			goto out;
+		}
+		if ((r = ck_certinfo_json(x, e->cert_pem, e->cert_len, NULL, &json)) != 0) {
+			r = vfail_ck(vecs_code(r), r);
+			goto out;
+		}
+		printf("%s\n", json);
+		free(json);
+	} else if (ctx->set[O_TEXT]) {
 		if (e->type == CK_ENTRY_CRL) {
 			BIO *b = BIO_new_mem_buf(e->cert_pem, (int)e->cert_len), *o;
 			X509_CRL *c = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;

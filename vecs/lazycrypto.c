@@ -77,6 +77,30 @@ __attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
  * function), so cleanup code freeing nothing does not load libcrypto.
  */
 #define CK_LAZYCRYPTO_TABLE(F, V, Z) \
+	/* lib/certinfo.c: Tls.Info JSON (entry getcert --json) */ \
+	F(const unsigned char *, ASN1_STRING_get0_data, (const ASN1_STRING *x), (x)) \
+	F(int, ASN1_STRING_length, (const ASN1_STRING *x), (x)) \
+	Z(AUTHORITY_INFO_ACCESS_free, (AUTHORITY_INFO_ACCESS *a), (a), a) \
+	F(int, BIO_puts, (BIO *bp, const char *buf), (bp, buf)) \
+	F(const EVP_MD *, EVP_sha256, (void), ()) \
+	Z(EXTENDED_KEY_USAGE_free, (EXTENDED_KEY_USAGE *a), (a), a) \
+	Z(GENERAL_NAMES_free, (GENERAL_NAMES *a), (a), a) \
+	F(void *, GENERAL_NAME_get0_value, (const GENERAL_NAME *a, int *ptype), (a, ptype)) \
+	F(const char *, OBJ_nid2ln, (int n), (n)) \
+	F(const char *, OBJ_nid2sn, (int n), (n)) \
+	F(int, OBJ_obj2txt, (char *buf, int buf_len, const ASN1_OBJECT *a, int no_name), \
+	    (buf, buf_len, a, no_name)) \
+	F(int, X509_NAME_print_ex, (BIO *out, const X509_NAME *nm, int indent, \
+	    unsigned long flags), (out, nm, indent, flags)) \
+	F(const ASN1_TIME *, X509_get0_notBefore, (const X509 *x), (x)) \
+	F(const ASN1_INTEGER *, X509_get0_serialNumber, (const X509 *x), (x)) \
+	F(void *, X509_get_ext_d2i, (const X509 *x, int nid, int *crit, int *idx), \
+	    (x, nid, crit, idx)) \
+	F(X509_NAME *, X509_get_issuer_name, (const X509 *a), (a)) \
+	F(uint32_t, X509_get_key_usage, (X509 *x), (x)) \
+	F(long, X509_get_pathlen, (X509 *x), (x)) \
+	F(int, X509_get_signature_nid, (const X509 *x), (x)) \
+	F(long, X509_get_version, (const X509 *x), (x)) \
 	F(int, ASN1_TIME_diff, (int *pday, int *psec, const ASN1_TIME *from, \
 	    const ASN1_TIME *to), (pday, psec, from, to)) \
 	F(int, ASN1_TIME_to_tm, (const ASN1_TIME *s, struct tm *tm), (s, tm)) \

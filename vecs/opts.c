@@ -80,7 +80,7 @@ static const struct vcmd cmds[] = {
 	    O(O_ALL_STORES), O(O_NAGIOS), O(O_CRITICAL), O(O_SERVER), O(O_UPN) }, 10, 0, cmd_entry_list,
 	    "list the entries of a store in insertion order" },
 	{ "entry", "getcert", { R(O_STORE), R(O_ALIAS), O(O_OUTPUT), O(O_TEXT), O(O_PASSWORD),
-	    O(O_PASSWORD_FILE), O(O_SERVER), O(O_UPN) }, 8, 0, cmd_entry_getcert,
+	    O(O_PASSWORD_FILE), O(O_SERVER), O(O_UPN), O(O_JSON) }, 9, 0, cmd_entry_getcert,
 	    "print the certificate (chain) of an entry" },
 	{ "entry", "getkey", { R(O_STORE), R(O_ALIAS), O(O_OUTPUT), O(O_TEXT), O(O_PASSWORD),
 	    O(O_PASSWORD_FILE), O(O_SERVER), O(O_UPN) }, 8, 0, cmd_entry_getkey,

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 
+#include "ca_trust.h"
 #include "err.h"
 #include "expiry.h"
 #include "publish.h"
@@ -56,6 +57,34 @@ vecs_autopublish(struct ck_store *st, const char *store)
 	return vfail(W_PUBLISH_FAILED);
 }
 
+/*
+ * As VMware's vmafd takes the VMCA's roots from the directory on a
+ * refresh: the local VMCA's chain (root.cer) into TRUSTED_ROOTS when it is
+ * missing there (lib/ca_trust.c), before the publish.  Only for a caller
+ * who may write TRUSTED_ROOTS; for others the publish alone goes on.
+ */
+static int
+trust_vmca(struct vctx *ctx)
+{
+	struct ck_store_info info;
+	int r, added = 0;
+
+	if (ck_store_info(ctx->st, CK_STORE_TRUSTED_ROOTS, &info) != 0 ||
+	    ck_store_access(&info, (uint32_t)ctx->uid, CK_ACCESS_WRITE) != 0) {
+		ck_err_clear();
+		return 0;
+	}
+	if ((r = ck_ca_trust_dir(ctx->st, NULL, &added)) != 0) {
+		fprintf(stderr, "Error: Failed to add the VMCA's root to [%s] \n",
+		    CK_STORE_TRUSTED_ROOTS);
+		return vfail_ck(vecs_code(r), r);
+	}
+	if (added > 0)
+		printf("Added %d certificate%s of the VMCA to [%s]\n", added, added == 1 ? "" : "s",
+		    CK_STORE_TRUSTED_ROOTS);
+	return 0;
+}
+
 int
 cmd_force_refresh(struct vctx *ctx)
 {
@@ -65,6 +94,8 @@ cmd_force_refresh(struct vctx *ctx)
 	    (ctx->set[O_MACHINE_SSL_DIR] && *ctx->val[O_MACHINE_SSL_DIR] == '\0'))
 		return vsyntax(ctx->cmd, "Error: An empty directory name was given \n");
 	if ((r = vecs_open(ctx)) != 0)
+		return r;
+	if ((r = trust_vmca(ctx)) != 0)
 		return r;
 	/* the expiry summary monitoring reads (lib/expiry.h), too */
 	if ((r = vecs_publish(ctx->st, ctx->val[O_CAPATH], ctx->val[O_MACHINE_SSL_DIR], 1, 1)) != 0 ||

@@ -128,7 +128,6 @@ Organization = certkit
 EOC
 run "$CERTOOL" --selfca --config="$W/ca.cfg"
 run "$CERTOOL" --getrootca --cert="$W/root.pem"
-run "$VECS" entry create --store TRUSTED_ROOTS --cert "$W/root.pem"
 
 say "2. issue the first machine certificate and install it (certool + vecs)"
 cat >"$W/machine.cfg" <<EOC

@@ -101,7 +101,6 @@ node_up() {
 		printf 'Name = %s\nHostname = %s\n' "$_fqdn" "$_fqdn" >"$N/w/m.cfg"
 		"$CERTOOL" --selfca --config="$N/w/ca.cfg" >/dev/null &&
 		"$CERTOOL" --getrootca --cert="$N/vmca-root.pem" >/dev/null &&
-		"$VECS" entry create --store TRUSTED_ROOTS --cert "$N/vmca-root.pem" >/dev/null &&
 		"$CERTOOL" --genkey --privkey="$N/w/m1.key" --pubkey="$N/w/m1.pub" >/dev/null &&
 		"$CERTOOL" --gencert --privkey="$N/w/m1.key" --cert="$N/m1.crt" --config="$N/w/m.cfg" >/dev/null &&
 		"$VECS" entry create --store MACHINE_SSL_CERT --alias __MACHINE_CERT --cert "$N/m1.crt" \

@@ -39,7 +39,6 @@ Hostname = $FQDN
 EOC
 	"$CERTOOL" --selfca --config="$W/ca.cfg" >/dev/null || return 1
 	"$CERTOOL" --getrootca --cert="$W/root.pem" >/dev/null || return 1
-	"$VECS" entry create --store TRUSTED_ROOTS --cert "$W/root.pem" >/dev/null || return 1
 	for n in 1 2 3; do
 		"$CERTOOL" --genkey --privkey="$W/m$n.key" --pubkey="$W/m$n.pub" >/dev/null || return 1
 		"$CERTOOL" --gencert --privkey="$W/m$n.key" --cert="$W/m$n.crt" --config="$W/m.cfg" >/dev/null || return 1

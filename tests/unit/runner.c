@@ -27,6 +27,7 @@ static const struct {
 	{ "secrets", suite_secrets },
 	{ "sts", suite_sts },
 	{ "backup", suite_backup },
+	{ "certinfo", suite_certinfo },
 	/* add new module suites here, one line each */
 };
 

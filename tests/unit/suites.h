@@ -23,6 +23,7 @@ Suite *suite_journal(void);
 Suite *suite_secrets(void);
 Suite *suite_sts(void);
 Suite *suite_backup(void);
+Suite *suite_certinfo(void);
 
 /* A fresh empty directory under $TMPDIR for one test; removed by rm_rf. */
 char *test_tmpdir(void);
