@@ -242,6 +242,8 @@ ck_registry_free(struct ck_registry *reg)
 		free(s->profiles);
 		free(s->tls_host);
 		free(s->unit);
+		ck_reg_free_words(s->env, s->nenv);
+		ck_reg_free_words(s->pass_env, s->npass_env);
 	}
 	free(reg->svc);
 	free(reg->order);

@@ -55,6 +55,10 @@ struct ck_service {
 	char *tls_host;		/* endpoint serving the machine certificate */
 	int tls_port;
 	char *unit;		/* systemd unit, default NAME.service */
+	char **env;		/* environment = NAME=VALUE ... (each malloc'ed) */
+	size_t nenv;
+	char **pass_env;	/* pass_environment = NAME ...: taken from svcctl's */
+	size_t npass_env;
 	int line;		/* line of the [service NAME] header */
 };
 

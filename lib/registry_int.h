@@ -15,7 +15,7 @@
 enum skey {
 	K_DISPLAY, K_ALIASES, K_START, K_STOP, K_PROBE, K_START_TIMEOUT,
 	K_STOP_TIMEOUT, K_REQUIRES, K_CORE, K_STARTUP, K_USER, K_PROFILES,
-	K_TLS, K_UNIT, K_DIR, K_NKEYS
+	K_TLS, K_UNIT, K_DIR, K_ENV, K_PASS_ENV, K_NKEYS
 };
 
 /* Per-service parse bookkeeping, parallel to reg->svc. */
@@ -40,6 +40,8 @@ int ck_reg_handler(void *user, const char *section, const char *key, const char 
 const char *ck_reg_service_section(const char *section);
 /* A service name, alias, profile: letters, digits, "-_.@", at most 64. */
 int ck_reg_valid_name(const char *s);
+/* Free n malloc'ed words and their array. */
+void ck_reg_free_words(char **w, size_t n);
 /* *dst = strdup(v), the old value freed; CK_E_NOMEM with a message. */
 int ck_reg_set_str(char **dst, const char *v);
 

@@ -18,7 +18,7 @@
 static const char *const skey_names[K_NKEYS] = {
 	"display", "aliases", "start", "stop", "probe", "start_timeout",
 	"stop_timeout", "requires", "core", "startup", "user", "profiles",
-	"tls_endpoint", "unit", "directory",
+	"tls_endpoint", "unit", "directory", "environment", "pass_environment",
 };
 
 /* "service NAME" -> NAME (pointer into section), or NULL. */
@@ -121,6 +121,125 @@ ck_reg_set_str(char **dst, const char *v)
 	return 0;
 }
 
+void
+ck_reg_free_words(char **w, size_t n)
+{
+	for (size_t i = 0; i < n && w != NULL; i++)
+		free(w[i]);
+	free(w);
+}
+
+/*
+ * Split v at blanks into malloc'ed words, as systemd splits Environment=:
+ * double quotes keep blanks (and \" and \\ inside them stand for " and \);
+ * nothing else is expanded.  CK_E_INVAL for an unterminated quote.
+ */
+static int
+split_words(const char *v, char ***out, size_t *n)
+{
+	char **w = NULL, **nw, *cur;
+	size_t k = 0, len = strlen(v);
+	int inq;
+
+	*out = NULL;
+	*n = 0;
+	for (const char *p = v;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if ((cur = malloc(len + 1)) == NULL)
+			goto nomem;
+		for (inq = 0, k = 0; *p != '\0' && (inq || (*p != ' ' && *p != '\t')); p++) {
+			if (*p == '"')
+				inq = !inq;
+			else if (inq && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				cur[k++] = *++p;
+			else
+				cur[k++] = *p;
+		}
+		cur[k] = '\0';
+		if ((nw = realloc(w, (*n + 1) * sizeof(*w))) == NULL) {
+			free(cur);
+			goto nomem;
+		}
+		w = nw;
+		w[(*n)++] = cur;
+		if (inq) {
+			ck_reg_free_words(w, *n);
+			*n = 0;
+			return CK_E_INVAL;
+		}
+	}
+	*out = w;
+	return 0;
+nomem:
+	ck_reg_free_words(w, *n);
+	*n = 0;
+	return CK_E_NOMEM;
+}
+
+/* The first n bytes of s are a variable name ([A-Za-z_][A-Za-z0-9_]*) that
+ * is not certkit's own (CK_*: set by svcctl for every child). */
+static int
+env_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 128 || isdigit((unsigned char)s[0]) || (n >= 3 && strncmp(s, "CK_", 3) == 0))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+/*
+ * environment = NAME=VALUE ... and pass_environment = NAME ...: words of
+ * names (a value is never echoed in a message: it may be a secret).  A
+ * name given twice is an error, as is one of certkit's own CK_* names.
+ */
+static int
+env_key(struct pctx *c, struct ck_service *s, int k, const char *key, const char *value,
+    int lineno)
+{
+	char **w = NULL;
+	size_t n = 0, nl;
+	int r;
+
+	if ((r = split_words(value, &w, &n)) == CK_E_NOMEM)
+		return ck_errf(CK_E_NOMEM, "registry: out of memory");
+	if (r != 0)
+		return ck_errf(CK_E_CONFIG, "%s:%d: %s of service %s: a double quote is not closed",
+		    c->name, lineno, key, s->name);
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(w[i], '=');
+
+		nl = k == K_ENV ? (eq ? (size_t)(eq - w[i]) : 0) : strlen(w[i]);
+		if ((k == K_ENV && eq == NULL) || (k == K_PASS_ENV && eq != NULL) || !env_name(w[i], nl)) {
+			r = ck_errf(CK_E_CONFIG, "%s:%d: %s of service %s: word %zu is not %s (a name of "
+			    "letters, digits and '_', not CK_*, which svcctl sets)", c->name, lineno, key,
+			    s->name, i + 1, k == K_ENV ? "NAME=VALUE" : "a variable NAME");
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strncmp(w[j], w[i], nl) == 0 && (w[j][nl] == '=' || w[j][nl] == '\0')) {
+				r = ck_errf(CK_E_CONFIG, "%s:%d: %s of service %s names %.*s twice",
+				    c->name, lineno, key, s->name, (int)nl, w[i]);
+				goto out;
+			}
+	}
+	if (k == K_ENV) {
+		s->env = w;
+		s->nenv = n;
+	} else {
+		s->pass_env = w;
+		s->npass_env = n;
+	}
+	return 0;
+out:
+	ck_reg_free_words(w, n);
+	return r;
+}
+
 static int
 service_key(struct pctx *c, struct ck_service *s, struct sinfo *in, const char *key,
     const char *value, int lineno)
@@ -156,6 +275,9 @@ service_key(struct pctx *c, struct ck_service *s, struct sinfo *in, const char *
 			return ck_errf(CK_E_CONFIG, "%s:%d: directory '%s' is not an absolute path",
 			    c->name, lineno, value);
 		return ck_reg_set_str(&s->dir, value);
+	case K_ENV:
+	case K_PASS_ENV:
+		return env_key(c, s, k, key, value, lineno);
 	case K_ALIASES:
 	case K_REQUIRES:
 	case K_PROFILES: {

@@ -80,6 +80,8 @@ struct ck_sup {
 	ck_sup_progress cb;
 	void *cbu;
 	char **env;		/* the environment every child gets (sup_spawn.c) */
+	char ***svc_env;	/* per service: env with its registry variables, or
+				   NULL where it has none (then env) */
 	int sigfd;		/* SIGCHLD, while a start runs, or -1 */
 	int infd;		/* inotify on file probes' directories, or -1 */
 	long woke;		/* when the last inotify wake-up came (ms) */
@@ -95,6 +97,8 @@ void sup_set_msg(struct ck_sup *sup, size_t i, int rc, const char *fmt, ...)
  * (never by changing ours); spawn_cmd returns 0 or an errno value. */
 int sup_env_build(struct ck_sup *sup);
 void sup_env_free(struct ck_sup *sup);
+/* The environment built for service s's commands (NULL-terminated). */
+char **sup_env_of(const struct ck_sup *sup, const struct ck_service *s);
 int sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[],
     pid_t svcpid, int logfd, const char *extra, pid_t *pid);
 pid_t sup_spawn_sh(struct ck_sup *sup, const struct ck_service *s, const char *cmd,

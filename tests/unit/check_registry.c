@@ -214,6 +214,35 @@ START_TEST(t_duration)
 }
 END_TEST
 
+START_TEST(t_environment)
+{
+	struct ck_registry *reg = parse_ok("[service a]\nstart = x\n"
+	    "environment = A=1 \"B=two words\" C=\"q\\\"x\" EMPTY=\n"
+	    "pass_environment = HOME  LANG\n");
+	const struct ck_service *s = &reg->svc[0];
+
+	ck_assert_uint_eq(s->nenv, 4);
+	ck_assert_str_eq(s->env[0], "A=1");
+	ck_assert_str_eq(s->env[1], "B=two words");
+	ck_assert_str_eq(s->env[2], "C=q\"x");
+	ck_assert_str_eq(s->env[3], "EMPTY=");
+	ck_assert_uint_eq(s->npass_env, 2);
+	ck_assert_str_eq(s->pass_env[1], "LANG");
+	ck_registry_free(reg);
+	parse_bad("[service a]\nstart = x\nenvironment = A=1 SECRETVALUE\n", CK_E_CONFIG,
+	    "t.conf:3: environment of service a: word 2 is not NAME=VALUE");
+	/* a rejected value is never echoed: it may be a secret */
+	ck_assert_ptr_null(strstr(ck_err_detail(), "SECRETVALUE"));
+	parse_bad("[service a]\nstart = x\nenvironment = CK_SERVICE=b\n", CK_E_CONFIG, "not CK_*");
+	parse_bad("[service a]\nstart = x\nenvironment = 1X=b\n", CK_E_CONFIG, "word 1");
+	parse_bad("[service a]\nstart = x\nenvironment = A=1 A=2\n", CK_E_CONFIG, "names A twice");
+	parse_bad("[service a]\nstart = x\nenvironment = \"A=1\n", CK_E_CONFIG, "quote is not closed");
+	parse_bad("[service a]\nstart = x\npass_environment = A=1\n", CK_E_CONFIG,
+	    "word 1 is not a variable NAME");
+	parse_bad("[service a]\nstart = x\npass_environment = CK_PID\n", CK_E_CONFIG, "not CK_*");
+}
+END_TEST
+
 START_TEST(t_load_file)
 {
 	struct ck_registry *reg = NULL;
@@ -237,6 +266,7 @@ suite_registry(void)
 	tcase_add_test(tc, t_find_profile);
 	tcase_add_test(tc, t_duration);
 	tcase_add_test(tc, t_load_file);
+	tcase_add_test(tc, t_environment);
 	suite_add_tcase(s, tc);
 	return s;
 }
