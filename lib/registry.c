@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -21,6 +22,7 @@
 #include "inifile.h"
 #include "registry.h"
 #include "registry_int.h"
+#include "store.h"
 #include "util.h"
 
 #define REG_MAX_FILE (4 * 1024 * 1024)
@@ -244,6 +246,8 @@ ck_registry_free(struct ck_registry *reg)
 		free(s->unit);
 		ck_reg_free_words(s->env, s->nenv);
 		ck_reg_free_words(s->pass_env, s->npass_env);
+		ck_reg_free_words(s->uses, s->nuses);
+		free(s->reload);
 	}
 	free(reg->svc);
 	free(reg->order);
@@ -282,4 +286,27 @@ ck_registry_in_profile(const struct ck_registry *reg, size_t i, const char *prof
 		if (ck_strcaseeq(s->profiles[p], profile))
 			return 1;
 	return 0;
+}
+
+int
+ck_registry_uses(const struct ck_registry *reg, size_t i, const char *store, const char *alias)
+{
+	const struct ck_service *s = &reg->svc[i];
+	size_t sl = strlen(store);
+
+	for (size_t u = 0; u < s->nuses; u++) {
+		const char *w = s->uses[u];
+		if (strncasecmp(w, store, sl) == 0 && (w[sl] == '\0' ||
+		    (w[sl] == '/' && strcmp(w + sl + 1, alias) == 0)))
+			return 1;
+	}
+	/* a TLS server serves the machine certificate unless it says otherwise */
+	return ck_strcaseeq(store, CK_STORE_MACHINE_SSL) && strcmp(alias, CK_MACHINE_CERT_ALIAS) == 0 &&
+	    (s->tls_host != NULL || (s->probe == CK_PROBE_TLS && s->nuses == 0));
+}
+
+int
+ck_registry_can_reload(const struct ck_registry *reg, size_t i)
+{
+	return reg->svc[i].reload != NULL || reg->svc[i].reload_signal != 0;
 }

@@ -15,7 +15,8 @@
 enum skey {
 	K_DISPLAY, K_ALIASES, K_START, K_STOP, K_PROBE, K_START_TIMEOUT,
 	K_STOP_TIMEOUT, K_REQUIRES, K_CORE, K_STARTUP, K_USER, K_PROFILES,
-	K_TLS, K_UNIT, K_DIR, K_ENV, K_PASS_ENV, K_NKEYS
+	K_TLS, K_UNIT, K_DIR, K_ENV, K_PASS_ENV, K_USES, K_RELOAD,
+	K_RESTART_WITH, K_NKEYS
 };
 
 /* Per-service parse bookkeeping, parallel to reg->svc. */
@@ -28,7 +29,7 @@ struct pctx {
 	struct ck_registry *reg;
 	struct sinfo *info;
 	size_t cap;
-	int regline[3];		/* [registry] keys: backend, settle, poll */
+	int regline[4];		/* [registry] keys: backend settle poll swap_policy */
 	int cur;		/* index of the service being filled, -1 */
 	int in_registry;
 };

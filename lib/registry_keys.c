@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,8 @@
 static const char *const skey_names[K_NKEYS] = {
 	"display", "aliases", "start", "stop", "probe", "start_timeout",
 	"stop_timeout", "requires", "core", "startup", "user", "profiles",
-	"tls_endpoint", "unit", "directory", "environment", "pass_environment",
+	"tls_endpoint", "unit", "directory", "environment", "pass_environment", "uses",
+	"reload", "restart_with_requires",
 };
 
 /* "service NAME" -> NAME (pointer into section), or NULL. */
@@ -65,6 +67,24 @@ ck_parse_duration(const char *s, long *ms)
 		return ck_errf(CK_E_INVAL, "duration '%s' is out of range (0 to 24 hours)", s);
 	*ms = (long)(v + 0.5);
 	return 0;
+}
+
+int
+ck_swap_policy_parse(const char *s, enum ck_swap_policy *p)
+{
+	if (strcmp(s, "vmware") == 0)
+		*p = CK_POLICY_VMWARE;
+	else if (strcmp(s, "minimal") == 0)
+		*p = CK_POLICY_MINIMAL;
+	else
+		return CK_E_INVAL;
+	return 0;
+}
+
+const char *
+ck_swap_policy_name(enum ck_swap_policy p)
+{
+	return p == CK_POLICY_MINIMAL ? "minimal" : "vmware";
 }
 
 static int
@@ -240,6 +260,85 @@ out:
 	return r;
 }
 
+/* A store or alias name as vecs accepts it, roughly: printable, no blank,
+ * and no '/', which separates them here. */
+static int
+entry_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 255)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '/')
+			return 0;
+	return 1;
+}
+
+/* uses = STORE[/ALIAS] ..., blanks or commas between them. */
+static int
+uses_key(struct pctx *c, struct ck_service *s, const char *value, int lineno)
+{
+	char *v = strdup(value), **w = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (v == NULL)
+		return ck_errf(CK_E_NOMEM, "registry: out of memory");
+	for (char *p = v; *p; p++)
+		if (*p == ',')
+			*p = ' ';
+	r = split_words(v, &w, &n);
+	free(v);
+	if (r == CK_E_NOMEM)
+		return ck_errf(CK_E_NOMEM, "registry: out of memory");
+	if (r != 0 || n == 0) {
+		ck_reg_free_words(w, n);
+		return ck_errf(CK_E_CONFIG, "%s:%d: uses of service %s: expected STORE or STORE/ALIAS, "
+		    "one or more", c->name, lineno, s->name);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *sl = strchr(w[i], '/');
+		size_t sn = sl ? (size_t)(sl - w[i]) : strlen(w[i]);
+
+		if (!entry_name(w[i], sn) || (sl != NULL && !entry_name(sl + 1, strlen(sl + 1)))) {
+			ck_reg_free_words(w, n);
+			return ck_errf(CK_E_CONFIG, "%s:%d: uses of service %s: word %zu is not STORE or "
+			    "STORE/ALIAS", c->name, lineno, s->name, i + 1);
+		}
+	}
+	s->uses = w;
+	s->nuses = n;
+	return 0;
+}
+
+/* reload = COMMAND or reload = signal:NAME (HUP, USR1, USR2, or SIGHUP ...). */
+static int
+reload_key(struct pctx *c, struct ck_service *s, const char *value, int lineno)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "WINCH", SIGWINCH },
+		{ "INT", SIGINT }, { "TERM", SIGTERM }, { "QUIT", SIGQUIT },
+	};
+	const char *nm;
+
+	if (*value == '\0')
+		return ck_errf(CK_E_CONFIG, "%s:%d: empty reload command for service %s",
+		    c->name, lineno, s->name);
+	if (strncmp(value, "signal:", 7) != 0)
+		return ck_reg_set_str(&s->reload, value);
+	nm = value + 7;
+	while (*nm == ' ')
+		nm++;
+	if (strncmp(nm, "SIG", 3) == 0)
+		nm += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcmp(nm, sigs[i].name) == 0) {
+			s->reload_signal = sigs[i].sig;
+			return 0;
+		}
+	return ck_errf(CK_E_CONFIG, "%s:%d: reload of service %s: unknown signal (use signal:HUP, "
+	    "USR1, USR2, WINCH, INT, TERM or QUIT)", c->name, lineno, s->name);
+}
+
 static int
 service_key(struct pctx *c, struct ck_service *s, struct sinfo *in, const char *key,
     const char *value, int lineno)
@@ -278,6 +377,16 @@ service_key(struct pctx *c, struct ck_service *s, struct sinfo *in, const char *
 	case K_ENV:
 	case K_PASS_ENV:
 		return env_key(c, s, k, key, value, lineno);
+	case K_USES:
+		return uses_key(c, s, value, lineno);
+	case K_RELOAD:
+		return reload_key(c, s, value, lineno);
+	case K_RESTART_WITH:
+		if (parse_bool(value, &b) != 0)
+			return ck_errf(CK_E_CONFIG, "%s:%d: restart_with_requires must be yes or no, "
+			    "not '%s'", c->name, lineno, value);
+		s->restart_with_requires = b;
+		return 0;
 	case K_ALIASES:
 	case K_REQUIRES:
 	case K_PROFILES: {
@@ -365,14 +474,14 @@ service_key(struct pctx *c, struct ck_service *s, struct sinfo *in, const char *
 static int
 registry_key(struct pctx *c, const char *key, const char *value, int lineno)
 {
-	static const char *const names[3] = { "backend", "settle", "poll" };
+	static const char *const names[4] = { "backend", "settle", "poll", "swap_policy" };
 	int k;
 	long ms;
 
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		if (strcmp(key, names[k]) == 0)
 			break;
-	if (k == 3)
+	if (k == 4)
 		return ck_errf(CK_E_CONFIG, "%s:%d: unknown key '%s' in [registry]", c->name, lineno, key);
 	if (c->regline[k] != 0)
 		return ck_errf(CK_E_CONFIG, "%s:%d: duplicate key '%s' in [registry] (first at line %d)",
@@ -385,6 +494,12 @@ registry_key(struct pctx *c, const char *key, const char *value, int lineno)
 			c->reg->backend = CK_BACKEND_SYSTEMD;
 		else
 			return ck_errf(CK_E_CONFIG, "%s:%d: backend must be builtin or systemd, not '%s'",
+			    c->name, lineno, value);
+		return 0;
+	}
+	if (k == 3) {
+		if (ck_swap_policy_parse(value, &c->reg->swap_policy) != 0)
+			return ck_errf(CK_E_CONFIG, "%s:%d: swap_policy must be vmware or minimal, not '%s'",
 			    c->name, lineno, value);
 		return 0;
 	}

@@ -68,6 +68,8 @@ struct ck_backend {
 	int (*launch_check)(struct ck_sup *sup, size_t i, int block);
 	/* forget what a launch or stop left in flight (NULL: nothing) */
 	void (*reset)(struct ck_sup *sup, size_t i);
+	/* the service's main process (what a reload signal goes to), or 0 */
+	pid_t (*main_pid)(struct ck_sup *sup, size_t i);
 };
 
 extern const struct ck_backend ck_backend_builtin;
@@ -110,6 +112,10 @@ int sup_run(struct ck_sup *sup, char *const argv[], char *out, size_t outsz);
 
 /* sup_pidfile.c */
 char *sup_svc_file(enum ck_path_id dir, const struct ck_service *s, const char *ext);
+
+/* sup_reload.c: wait for a command child, kill its group after ms; its
+ * exit status, or -1 (killed, or not a normal exit) */
+int sup_wait_cmd(pid_t p, long ms, long poll_ms);
 
 /* sup_probe.c */
 int sup_probe(struct ck_sup *sup, size_t i, int sync);

@@ -613,6 +613,16 @@ bi_launch_check(struct ck_sup *sup, size_t i, int block)
 	return 0;
 }
 
+static pid_t
+bi_main_pid(struct ck_sup *sup, size_t i)
+{
+	struct pidrec pr;
+
+	if (read_pidfile(&sup->reg->svc[i], &pr) != 0 || !pid_alive(&pr))
+		return 0;
+	return pr.pid;
+}
+
 /* Forget a launch in flight: reap the intermediate child, close the pipe. */
 static void
 bi_reset(struct ck_sup *sup, size_t i)
@@ -631,5 +641,6 @@ const struct ck_backend ck_backend_builtin = {
 	.kill = bi_kill,
 	.reap = bi_reap,
 	.launch_check = bi_launch_check,
+	.main_pid = bi_main_pid,
 	.reset = bi_reset,
 };

@@ -79,6 +79,10 @@ struct ck_swap;
 int ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
     struct ck_swap **out);
 void ck_swap_free(struct ck_swap *sw);
+/* Restart services the policy's way (svcctl(8) RESTART POLICY); without
+ * this call the registry's swap_policy decides. */
+void ck_swap_set_policy(struct ck_swap *sw, enum ck_swap_policy p);
+enum ck_swap_policy ck_swap_get_policy(const struct ck_swap *sw, const struct ck_registry *reg);
 /* Describe the phases ck_swap_run would go through (to notify). */
 void ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg);
 /* Thumbprints (SHA-1, hex) of the current and the new certificate. */

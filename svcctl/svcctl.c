@@ -24,7 +24,7 @@ enum optid {
 	O_START, O_STOP, O_RESTART, O_STATUS, O_LIST_SERVICES, O_LIST, O_REPLACE,
 	O_RESUME, O_ROLLBACK, O_ALL, O_IGNORE, O_PROFILE, O_REGISTRY, O_CERT, O_KEY,
 	O_KEY_PASSWORD, O_CHAIN, O_ROOT_CERT, O_VMCA_CONFIG, O_RENEW, O_IF_EXPIRES, O_DAYS, O_STORE,
-	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION,
+	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION, O_RESTART_POLICY,
 };
 
 static const struct option_def {
@@ -60,6 +60,8 @@ static const struct option_def {
 	{ O_STORE, "store", 0, "NAME", "store of the entry to replace (MACHINE_SSL_CERT)" },
 	{ O_ALIAS, "alias", 0, "ALIAS", "alias of the entry to replace (__MACHINE_CERT)" },
 	{ O_FQDN, "fqdn", 0, "NAME", "node FQDN the SAN must hold (default: hostname -f)" },
+	{ O_RESTART_POLICY, "restart-policy", 0, "POLICY",
+	    "vmware (stop all) or minimal (only what uses the entry)" },
 	{ O_DRY_RUN, "dry-run", 'n', NULL, "print the plan and the validation; change nothing" },
 	{ O_HELP, "help", 'h', NULL, "this help" },
 	{ O_VERSION, "version", 0, NULL, "print the version" },
@@ -88,7 +90,8 @@ usage(FILE *f)
 	    "       svcctl --replace-cert [-r FILE] [--cert FILE [--key FILE] [--key-password SPEC]\n"
 	    "              [--chain FILE] [--root-cert FILE] | --vmca-config FILE [--key FILE] |\n"
 	    "              --renew [--if-expires-within DAYS]] [--days N] [--store NAME]\n"
-	    "              [--alias ALIAS] [--fqdn NAME] [-n|--dry-run]\n"
+	    "              [--alias ALIAS] [--fqdn NAME] [--restart-policy POLICY]\n"
+	    "              [-n|--dry-run]\n"
 	    "       svcctl --resume|--rollback [-r FILE]\n"
 	    "       svcctl -h|--help|--version\n\noptions:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -213,6 +216,16 @@ parse(int argc, char **argv, struct svcctl_opts *o)
 		case O_STORE: o->store = val; r = 0; break;
 		case O_ALIAS: o->alias = val; r = 0; break;
 		case O_FQDN: o->fqdn = val; r = 0; break;
+		case O_RESTART_POLICY: {
+			enum ck_swap_policy p;
+			if (ck_swap_policy_parse(val, &p) != 0) {
+				ck_warnx("--restart-policy %s: use vmware or minimal", val);
+				return SX_USAGE;
+			}
+			o->restart_policy = val;
+			r = 0;
+			break;
+		}
 		case O_IF_EXPIRES:
 			if (ck_parse_long(val, 0, 3650, &o->if_expires_within) != 0) {
 				ck_warnx("--if-expires-within %s: %s (0..3650 days)", val, ck_err_detail());
@@ -245,7 +258,7 @@ check_combination(struct svcctl_opts *o)
 	int control = o->action == A_START || o->action == A_STOP || o->action == A_RESTART;
 
 	if (!swap && (o->cert || o->key || o->chain || o->root_cert || o->vmca_config || o->renew ||
-	    o->days || o->store || o->alias || o->fqdn || o->key_password)) {
+	    o->days || o->store || o->alias || o->fqdn || o->key_password || o->restart_policy)) {
 		ck_warnx("certificate options need --replace-cert; see svcctl --help");
 		return SX_USAGE;
 	}

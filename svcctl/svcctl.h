@@ -41,6 +41,7 @@ struct svcctl_opts {
 	const char *registry, *profile;
 	const char *cert, *key, *chain, *root_cert, *vmca_config, *key_password;
 	const char *store, *alias, *fqdn;
+	const char *restart_policy;	/* --restart-policy, or NULL (the registry's) */
 	char **names;
 	size_t nnames;
 };
