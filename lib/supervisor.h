@@ -81,6 +81,8 @@ int ck_sup_stop(struct ck_sup *sup, const unsigned char *want, int ignore);
  * 0, or CK_E_SERVICE with the first failure as detail.
  */
 int ck_sup_reload(struct ck_sup *sup, const unsigned char *want);
+/* 1 if service i's process (or unit) is up, without running its probe. */
+int ck_sup_alive(struct ck_sup *sup, size_t i);
 /* Current state of service i (runs the readiness probe once). */
 int ck_sup_state(struct ck_sup *sup, size_t i, enum ck_svc_state *st);
 /* Outcome of service i in the last start/stop: 0 or a CK_E_* code, and a

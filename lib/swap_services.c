@@ -182,11 +182,8 @@ ck_swap_refresh(struct ck_registry *reg, const char *store, const char *alias, i
 		goto out;
 	ck_sup_set_progress(sup, ck_swap_svc_progress, &sn);
 	for (size_t i = 0; i < reg->n; i++) {
-		enum ck_svc_state st = CK_SVC_STOPPED;
-
-		if (use[i] || reg->svc[i].restart_with_requires)
-			(void)ck_sup_state(sup, i, &st);
-		alive[i] = st != CK_SVC_STOPPED;
+		/* up is enough (no probe): a reload or a restart is what follows */
+		alive[i] = (use[i] || reg->svc[i].restart_with_requires) && ck_sup_alive(sup, i);
 		rel[i] = use[i] && alive[i] && ck_registry_can_reload(reg, i);
 		restart[i] = use[i] && !rel[i] && (alive[i] || !reg->svc[i].manual);
 		any_rel |= rel[i];
