@@ -147,6 +147,7 @@ main(int argc, char **argv)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -164,11 +165,16 @@ main(int argc, char **argv)
 		next += interval;
 		if (next < t)
 			next = t;	/* overran: start again at once, on a new grid */
-		attempts++;
 		if (probe(ctx, ai, md) != 0) {
+			/* the stop signal itself interrupts the last attempt:
+			 * that one is not the server's failure */
+			if (stop)
+				break;
+			attempts++;
 			failed++;
 			continue;
 		}
+		attempts++;
 		t = now_ms(CLOCK_MONOTONIC);
 		if (t - last_ok > gap)
 			gap = t - last_ok;
