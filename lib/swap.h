@@ -15,6 +15,20 @@
  *   start    start every automatic service
  *   verify   every service ready, every tls_endpoint serves the new cert
  *
+ * That is the vmware restart policy.  The minimal one (lib/swap_services.c,
+ * chosen by ck_swap_set_policy or the registry's swap_policy) runs plan,
+ * swap, publish, then
+ *
+ *   reload   reload the running services that use the entry and can
+ *            reload; restart (stop, then start, dependency order) those
+ *            that cannot, with their restart_with_requires dependents;
+ *            nothing else is touched
+ *   verify   every tls_endpoint serves the new cert
+ *
+ * and rolls back the same way (rollback-swap, rollback-publish,
+ * rollback-reload, rollback-verify).  The journal records the policy;
+ * --resume and --rollback follow it.
+ *
  * Before anything is written or stopped, the free space the journal, the
  * staging and the store need is checked (CK_E_NOSPC).  The journal
  * (lib/journal.h) is rewritten atomically and fsynced before each phase
