@@ -70,6 +70,12 @@ ck_journal_write(const struct ck_journal *j)
 	    JOURNAL_FORMAT, j->op, j->phase, j->store, j->alias, j->old_sha1, j->new_sha1,
 	    j->old_sha256, j->new_sha256, j->old_type, j->new_type, (long long)j->started,
 	    j->pid, j->reason ? j->reason : "");
+	if (text != NULL && j->policy != NULL) {
+		/* the restart policy: --resume and --rollback follow it */
+		char *t = ck_asprintf("%spolicy=%s\n", text, j->policy);
+		free(text);
+		text = t;
+	}
 	path = ck_path_join(CK_PATH_JOURNAL, JOURNAL_NAME);
 	if (text == NULL || path == NULL) {
 		r = ck_errf(CK_E_NOMEM, "out of memory");
@@ -133,6 +139,8 @@ jhandler(void *user, const char *section, const char *key, const char *value, in
 		return set(&j->new_sha256, value);
 	if (strcmp(key, "reason") == 0)
 		return *value ? set(&j->reason, value) : 0;
+	if (strcmp(key, "policy") == 0)
+		return set(&j->policy, value);
 	if (strcmp(key, "old_type") == 0 || strcmp(key, "new_type") == 0 || strcmp(key, "pid") == 0) {
 		if (ck_parse_long(value, 0, 1L << 30, &v) != 0)
 			return ck_errf(CK_E_FORMAT, "%s:%d: bad %s '%s'", p->name, lineno, key, value);
@@ -239,6 +247,7 @@ ck_journal_free(struct ck_journal *j)
 	free(j->old_sha256);
 	free(j->new_sha256);
 	free(j->reason);
+	free(j->policy);
 	free(j);
 }
 

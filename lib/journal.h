@@ -21,6 +21,7 @@ struct ck_journal {
 	char *old_sha1, *new_sha1;
 	char *old_sha256, *new_sha256;
 	char *reason;		/* why a rollback began, or NULL */
+	char *policy;		/* restart policy (vmware, minimal); NULL = vmware */
 	int old_type, new_type;
 	int64_t started;
 	long pid;

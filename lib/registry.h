@@ -25,6 +25,12 @@ enum ck_probe_kind {
 	CK_PROBE_FILE,		/* the file exists */
 };
 
+/* How svcctl --replace-cert restarts services (svcctl(8) RESTART POLICY). */
+enum ck_swap_policy {
+	CK_POLICY_VMWARE = 0,	/* stop all, start core, swap, start all */
+	CK_POLICY_MINIMAL,	/* swap, reload or restart what uses the entry */
+};
+
 enum ck_backend_kind {
 	CK_BACKEND_BUILTIN = 0,	/* our own detached supervisor */
 	CK_BACKEND_SYSTEMD,	/* units driven through systemctl(1) */
@@ -55,6 +61,15 @@ struct ck_service {
 	char *tls_host;		/* endpoint serving the machine certificate */
 	int tls_port;
 	char *unit;		/* systemd unit, default NAME.service */
+	char **env;		/* environment = NAME=VALUE ... (each malloc'ed) */
+	size_t nenv;
+	char **pass_env;	/* pass_environment = NAME ...: taken from svcctl's */
+	size_t npass_env;
+	char **uses;		/* uses = STORE[/ALIAS] ...: store entries it reads */
+	size_t nuses;
+	char *reload;		/* reload = COMMAND (sh -c, as the service's user) */
+	int reload_signal;	/* reload = signal:NAME: the signal, else 0 */
+	int restart_with_requires; /* restarted when a service it requires is */
 	int line;		/* line of the [service NAME] header */
 };
 
@@ -63,6 +78,7 @@ struct ck_registry {
 	enum ck_backend_kind backend;
 	long settle_ms;		/* a ready service must stay up this long */
 	long poll_ms;		/* readiness poll interval */
+	enum ck_swap_policy swap_policy; /* --replace-cert default */
 	struct ck_service *svc;
 	size_t n;
 	int *order;		/* indexes in dependency order (deps first) */
@@ -85,11 +101,24 @@ int ck_registry_find(const struct ck_registry *reg, const char *name);
 /* 1 if service i belongs to profile (case-insensitive).  The profile "ALL"
  * holds every automatic service. */
 int ck_registry_in_profile(const struct ck_registry *reg, size_t i, const char *profile);
+/*
+ * 1 if service i uses the store entry STORE/ALIAS: its uses = names the
+ * store (any alias) or STORE/ALIAS (store names ASCII case-insensitive,
+ * aliases exact); or the entry is MACHINE_SSL_CERT/__MACHINE_CERT and the
+ * service serves TLS (a tls_endpoint, or a tls: probe when it has no
+ * uses =).  1 if it can reload (reload =).
+ */
+int ck_registry_uses(const struct ck_registry *reg, size_t i, const char *store, const char *alias);
+int ck_registry_can_reload(const struct ck_registry *reg, size_t i);
 
 /*
  * Parse a duration: "250ms", "5s", "2m" or a bare number of seconds
  * ("1.5" allowed).  Result in milliseconds.
  */
 int ck_parse_duration(const char *s, long *ms);
+
+/* "vmware" or "minimal" <-> enum ck_swap_policy; CK_E_INVAL for others. */
+int ck_swap_policy_parse(const char *s, enum ck_swap_policy *p);
+const char *ck_swap_policy_name(enum ck_swap_policy p);
 
 #endif

@@ -72,6 +72,8 @@ struct ck_backend {
 	int (*launch_check)(struct ck_sup *sup, size_t i, int block);
 	/* forget what a launch or stop left in flight (NULL: nothing) */
 	void (*reset)(struct ck_sup *sup, size_t i);
+	/* the service's main process (what a reload signal goes to), or 0 */
+	pid_t (*main_pid)(struct ck_sup *sup, size_t i);
 };
 
 extern const struct ck_backend ck_backend_builtin;
@@ -84,6 +86,8 @@ struct ck_sup {
 	ck_sup_progress cb;
 	void *cbu;
 	char **env;		/* the environment every child gets (sup_spawn.c) */
+	char ***svc_env;	/* per service: env with its registry variables, or
+				   NULL where it has none (then env) */
 	int sigfd;		/* SIGCHLD, while a start runs, or -1 */
 	int infd;		/* inotify on file probes' directories, or -1 */
 	long woke;		/* when the last inotify wake-up came (ms) */
@@ -99,6 +103,8 @@ void sup_set_msg(struct ck_sup *sup, size_t i, int rc, const char *fmt, ...)
  * (never by changing ours); spawn_cmd returns 0 or an errno value. */
 int sup_env_build(struct ck_sup *sup);
 void sup_env_free(struct ck_sup *sup);
+/* The environment built for service s's commands (NULL-terminated). */
+char **sup_env_of(const struct ck_sup *sup, const struct ck_service *s);
 int sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[],
     pid_t svcpid, int logfd, const char *extra, pid_t *pid);
 pid_t sup_spawn_sh(struct ck_sup *sup, const struct ck_service *s, const char *cmd,
@@ -110,6 +116,10 @@ int sup_run(struct ck_sup *sup, char *const argv[], char *out, size_t outsz);
 
 /* sup_pidfile.c */
 char *sup_svc_file(enum ck_path_id dir, const struct ck_service *s, const char *ext);
+
+/* sup_reload.c: wait for a command child, kill its group after ms; its
+ * exit status, or -1 (killed, or not a normal exit) */
+int sup_wait_cmd(pid_t p, long ms, long poll_ms);
 
 /* sup_probe.c */
 int sup_probe(struct ck_sup *sup, size_t i, int sync);

@@ -264,7 +264,7 @@ become_service(struct ck_sup *sup, const struct ck_service *s, int logfd, int wf
     const char *pidpath)
 {
 	struct passwd *pw = NULL;
-	char **envp;
+	char **envp, **env = sup_env_of(sup, s);
 	size_t ne = 0, k = 0;
 	sigset_t none;
 	unsigned long long start = 0;
@@ -286,14 +286,14 @@ become_service(struct ck_sup *sup, const struct ck_service *s, int logfd, int wf
 	if (logfd > 2)
 		close(logfd);
 	/* the supervisor's environment, CK_SERVICE and the user's identity */
-	while (sup->env[ne] != NULL)
+	while (env[ne] != NULL)
 		ne++;
 	if ((envp = calloc(ne + 5, sizeof(char *))) == NULL)
 		child_fail(wfd, 2);
 	for (size_t e = 0; e < ne; e++)
-		if (s->user == NULL || (strncmp(sup->env[e], "HOME=", 5) != 0 &&
-		    strncmp(sup->env[e], "USER=", 5) != 0 && strncmp(sup->env[e], "LOGNAME=", 8) != 0))
-			envp[k++] = sup->env[e];
+		if (s->user == NULL || (strncmp(env[e], "HOME=", 5) != 0 &&
+		    strncmp(env[e], "USER=", 5) != 0 && strncmp(env[e], "LOGNAME=", 8) != 0))
+			envp[k++] = env[e];
 	if ((envp[k++] = ck_asprintf("CK_SERVICE=%s", s->name)) == NULL)
 		child_fail(wfd, 2);
 	/* the pidfile is written as svcctl's user, before switching */
@@ -613,6 +613,16 @@ bi_launch_check(struct ck_sup *sup, size_t i, int block)
 	return 0;
 }
 
+static pid_t
+bi_main_pid(struct ck_sup *sup, size_t i)
+{
+	struct pidrec pr;
+
+	if (read_pidfile(&sup->reg->svc[i], &pr) != 0 || !pid_alive(&pr))
+		return 0;
+	return pr.pid;
+}
+
 /* Forget a launch in flight: reap the intermediate child, close the pipe. */
 static void
 bi_reset(struct ck_sup *sup, size_t i)
@@ -631,5 +641,6 @@ const struct ck_backend ck_backend_builtin = {
 	.kill = bi_kill,
 	.reap = bi_reap,
 	.launch_check = bi_launch_check,
+	.main_pid = bi_main_pid,
 	.reset = bi_reset,
 };

@@ -62,6 +62,67 @@ passed_on(const char *e)
  * CK_RUN_DIR, CK_LOG_DIR).  CK_SERVICE and CK_PID are added per child by
  * sup_spawn_cmd, HOME/USER/LOGNAME for a user= service by its launch.
  */
+/*
+ * service s's environment: the common one (env, ne entries), then what
+ * its pass_environment names from ours (when we have it), then its
+ * environment = assignments; a later NAME= replaces an earlier one.
+ */
+static char **
+svc_env_build(char *const *env, size_t ne, const struct ck_service *s)
+{
+	char **v = calloc(ne + s->npass_env + s->nenv + 1, sizeof(char *));
+	size_t n = 0;
+
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < ne; i++)
+		if ((v[n++] = strdup(env[i])) == NULL)
+			goto nomem;
+	for (size_t i = 0; i < s->npass_env + s->nenv; i++) {
+		const char *val, *a;
+		char *dup;
+		size_t nl;
+
+		if (i < s->npass_env) {
+			if ((val = getenv(s->pass_env[i])) == NULL)
+				continue;	/* not set here: not set there */
+			dup = ck_asprintf("%s=%s", s->pass_env[i], val);
+		} else {
+			dup = strdup(s->env[i - s->npass_env]);
+		}
+		if (dup == NULL)
+			goto nomem;
+		a = dup;
+		nl = strcspn(a, "=") + 1;
+		for (size_t j = 0; j <= n; j++) {
+			if (j == n) {
+				v[n++] = dup;
+				break;
+			}
+			if (strncmp(v[j], a, nl) == 0) {
+				free(v[j]);
+				v[j] = dup;
+				break;
+			}
+		}
+	}
+	return v;
+nomem:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+/*
+ * sup->env: the environment built for every child: what passed_on()
+ * keeps of ours (PATH defaults to the system's), then what services and
+ * probes may use in their commands (CK_MACHINE_SSL, CK_CONF_DIR,
+ * CK_RUN_DIR, CK_LOG_DIR).  sup->svc_env[i]: the same with service i's
+ * registry variables (environment =, pass_environment =), for the
+ * services that have some.  CK_SERVICE and CK_PID are added per child by
+ * sup_spawn_cmd, HOME/USER/LOGNAME for a user= service by its launch.
+ */
 int
 sup_env_build(struct ck_sup *sup)
 {
@@ -89,23 +150,48 @@ sup_env_build(struct ck_sup *sup)
 		if ((sup->env[k++] = ck_asprintf("%.*s%s", (int)strlen(own_vars[i]), own_vars[i],
 		    ck_path(ids[i]))) == NULL)
 			goto nomem;
+	if ((sup->svc_env = calloc(sup->reg->n ? sup->reg->n : 1, sizeof(char **))) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < sup->reg->n; i++) {
+		const struct ck_service *s = &sup->reg->svc[i];
+
+		if (s->nenv + s->npass_env > 0 && (sup->svc_env[i] = svc_env_build(sup->env, k, s)) == NULL)
+			goto nomem;
+	}
 	return 0;
 nomem:
 	sup_env_free(sup);
 	return ck_errf(CK_E_NOMEM, "out of memory");
 }
 
+static void
+env_free(char **env)
+{
+	for (char **e = env; e != NULL && *e != NULL; e++)
+		free(*e);
+	free(env);
+}
+
 void
 sup_env_free(struct ck_sup *sup)
 {
-	if (sup->env == NULL)
-		return;
-	for (char **e = sup->env; *e != NULL; e++)
-		free(*e);
-	free(sup->env);
+	for (size_t i = 0; sup->svc_env != NULL && i < sup->reg->n; i++)
+		env_free(sup->svc_env[i]);
+	free(sup->svc_env);
+	sup->svc_env = NULL;
+	env_free(sup->env);
 	sup->env = NULL;
 }
 
+char **
+sup_env_of(const struct ck_sup *sup, const struct ck_service *s)
+{
+	size_t i = (size_t)(s - sup->reg->svc);
+
+	if (sup->svc_env != NULL && i < sup->reg->n && sup->svc_env[i] != NULL)
+		return sup->svc_env[i];
+	return sup->env;
+}
 
 /*
  * A start command that is one plain command, "exec /path/prog arg ..." or
@@ -233,17 +319,17 @@ sup_spawn_cmd(struct ck_sup *sup, const struct ck_service *s, char *const argv[]
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
-	char **envp = NULL, *svc = NULL, *pidv = NULL;
+	char **envp = NULL, *svc = NULL, *pidv = NULL, **env = sup_env_of(sup, s);
 	size_t ne = 0, k = 0;
 	int e = ENOMEM;
 
 	*pid = -1;
-	while (sup->env[ne] != NULL)
+	while (env[ne] != NULL)
 		ne++;
 	if ((envp = calloc(ne + 7, sizeof(char *))) == NULL)
 		return ENOMEM;
 	for (size_t i = 0; i < ne; i++)
-		envp[k++] = sup->env[i];
+		envp[k++] = env[i];
 	if (extra != NULL)
 		envp[k++] = (char *)extra;
 	if ((svc = ck_asprintf("CK_SERVICE=%s", s->name)) == NULL)

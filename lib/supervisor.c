@@ -160,6 +160,12 @@ ck_sup_result(struct ck_sup *sup, size_t i, const char **msg)
 }
 
 int
+ck_sup_alive(struct ck_sup *sup, size_t i)
+{
+	return sup->be->alive(sup, i);
+}
+
+int
 ck_sup_state(struct ck_sup *sup, size_t i, enum ck_svc_state *st)
 {
 	*st = CK_SVC_STOPPED;

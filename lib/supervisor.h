@@ -19,7 +19,8 @@
  * Files: supervisor.c (this API and the engine), sup_spawn.c (every child
  * process and the environment built for it), sup_pidfile.c (the built-in
  * backend: launch, pidfiles, /proc), sup_log.c (service log tails),
- * systemd.c (the systemd backend), sup_probe.c (readiness probes);
+ * systemd.c (the systemd backend), sup_probe.c (readiness probes),
+ * sup_reload.c (reloads);
  * sup_backend.h is their private interface, included by nothing else.
  */
 #ifndef CK_SUPERVISOR_H
@@ -70,6 +71,18 @@ int ck_sup_start(struct ck_sup *sup, const unsigned char *want, int ignore);
  * not stop does not keep the others running); ignore only exists for
  * symmetry with ck_sup_start.  CK_E_SERVICE if one survived SIGKILL. */
 int ck_sup_stop(struct ck_sup *sup, const unsigned char *want, int ignore);
+/*
+ * Reload the services with want[i] != 0 (lib/sup_reload.c): each one's
+ * reload = command runs as its other commands do (its user, its
+ * environment with CK_PID, at most its start_timeout), or its reload
+ * signal goes to its main process.  A service that is not running, has
+ * no reload, whose command fails or that exits on it fails.  Every
+ * selected service is tried; ck_sup_result() gives each outcome.  Returns
+ * 0, or CK_E_SERVICE with the first failure as detail.
+ */
+int ck_sup_reload(struct ck_sup *sup, const unsigned char *want);
+/* 1 if service i's process (or unit) is up, without running its probe. */
+int ck_sup_alive(struct ck_sup *sup, size_t i);
 /* Current state of service i (runs the readiness probe once). */
 int ck_sup_state(struct ck_sup *sup, size_t i, enum ck_svc_state *st);
 /* Outcome of service i in the last start/stop: 0 or a CK_E_* code, and a

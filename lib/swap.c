@@ -1,7 +1,8 @@
 /*
  * swap.c: run a prepared swap (lib/swap_prepare.c): journal, stop, start
- * core, swap, publish, start, verify; roll back on failure; resume or roll
- * back after a crash.
+ * core, swap, publish, start, verify (or, with the minimal restart policy,
+ * swap, publish, reload, verify: lib/swap_services.c); roll back on
+ * failure; resume or roll back after a crash.
  *
  * The journal phases are written before the phase starts, so after a
  * crash the journal names the phase that was in progress.  Every phase is
@@ -53,6 +54,7 @@ struct run {
 	void *u;
 	char *backups;		/* the history the swap found (backup_list), or NULL */
 	int depth;		/* generations to keep (lib/backup.h) */
+	enum ck_swap_policy policy;	/* how services are restarted (the journal's) */
 	int best_effort;	/* rolling back: a journal write failure is noted, not fatal */
 	int journal_lost;	/* a rollback phase went on without its journal */
 };
@@ -115,42 +117,11 @@ set_phase(struct run *rn, const char *phase, const char *fmt, ...)
 	return 0;
 }
 
-struct svc_note { ck_swap_notify fn; void *u; };
-
-static void
-svc_progress(void *u, enum ck_sup_event ev, const struct ck_service *s, const char *detail)
-{
-	struct svc_note *sn = u;
-
-	if (ev == CK_EV_FAIL || ev == CK_EV_SKIP)
-		ck_swap_note(sn->fn, sn->u, CK_NOTE_FAIL, "%s", detail ? detail : s->name);
-	else if (ev == CK_EV_WARN)
-		ck_swap_note(sn->fn, sn->u, CK_NOTE_WARN, "%s", detail ? detail : s->name);
-}
-
 /* which: 0 every service (stop), 1 core, 2 every automatic one */
 static int
 services(struct run *rn, int start, int which)
 {
-	struct ck_registry *reg = rn->reg;
-	struct ck_sup *sup = NULL;
-	unsigned char *want = calloc(reg->n ? reg->n : 1, 1);
-	struct svc_note sn = { rn->notify, rn->u };
-	int r;
-
-	if (want == NULL)
-		return ck_errf(CK_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < reg->n; i++)
-		want[i] = which == 0 || (which == 1 && reg->svc[i].core) ||
-		    (which == 2 && !reg->svc[i].manual);
-	if ((r = ck_sup_open(reg, &sup)) != 0)
-		goto out;
-	ck_sup_set_progress(sup, svc_progress, &sn);
-	r = start ? ck_sup_start(sup, want, 0) : ck_sup_stop(sup, want, 0);
-out:
-	ck_sup_close(sup);
-	free(want);
-	return r;
+	return ck_swap_services(rn->reg, start, which, rn->notify, rn->u);
 }
 
 /* --- the backup history ------------------------------------------------------ */
@@ -392,30 +363,34 @@ verify_served(struct run *rn, const char *sha1, const char *sha256)
 	}
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct ck_service *s = &reg->svc[i];
-		struct timespec ts = { 0, 100 * 1000000L };
-		int tries = VERIFY_TIMEOUT_MS / 100;
+		struct timespec ts = { 0, 20 * 1000000L };
+		long deadline = ck_now_ms() + VERIFY_TIMEOUT_MS;
 		X509 *x = NULL;
 
 		if (s->tls_host == NULL || s->manual)
 			continue;
 		n++;
-		do {
+		/* a restarted server may still be binding its port, a reloaded
+		 * one may still serve the certificate it had: both get until
+		 * the deadline */
+		for (;;) {
 			r = ck_tls_peer_cert(s->tls_host, s->tls_port, 2000, &x);
-			if (r == 0 || r == CK_E_CRYPTO)
+			if (r == 0 && (r = ck_cert_digest_hex(x, EVP_sha1(), got1)) == 0)
+				r = ck_cert_digest_hex(x, EVP_sha256(), got256);
+			X509_free(x);
+			x = NULL;
+			if ((r == 0 && strcmp(got256, sha256) == 0) || r == CK_E_CRYPTO ||
+			    r == CK_E_NOMEM || ck_now_ms() > deadline)
 				break;
 			nanosleep(&ts, NULL);
-		} while (--tries > 0);
+		}
 		if (r != 0)
 			return ck_errwrap(r, "service %s: no TLS answer on %s:%d", s->name, s->tls_host,
 			    s->tls_port);
-		if ((r = ck_cert_digest_hex(x, EVP_sha1(), got1)) == 0)
-			r = ck_cert_digest_hex(x, EVP_sha256(), got256);
-		X509_free(x);
-		if (r != 0)
-			return r;
 		if (strcmp(got256, sha256) != 0)
 			return ck_errf(CK_E_VERIFY, "service %s serves the wrong certificate on %s:%d "
-			    "(thumbprint %s, expected %s)", s->name, s->tls_host, s->tls_port, got1, sha1);
+			    "(thumbprint %s, expected %s) for %.1f s", s->name, s->tls_host, s->tls_port,
+			    got1, sha1, VERIFY_TIMEOUT_MS / 1000.0);
 		ck_swap_note(rn->notify, rn->u, CK_NOTE_INFO, "ok: %s serves %s on %s:%d", s->name, got1,
 		    s->tls_host, s->tls_port);
 	}
@@ -445,16 +420,26 @@ rb_fail(struct run *rn, int r, int *first, char *detail, size_t sz)
  * certificate whatever else went wrong; verification only when all went
  * well.  The first failure is returned, with its detail.
  */
+/* The minimal policy's service phase (lib/swap_services.c). */
+static int
+refresh(struct run *rn, int rolling_back)
+{
+	return ck_swap_refresh(rn->reg, rn->j->store, rn->j->alias, rn->root_pem != NULL,
+	    rolling_back, rn->notify, rn->u);
+}
+
 static int
 rollback_phases(struct run *rn)
 {
 	char what[1024], detail[1024] = "";
-	int r, first = 0;
+	int r, first = 0, minimal = rn->policy == CK_POLICY_MINIMAL;
 
 	rn->best_effort = 1;
 	ck_journal_release();
-	(void)set_phase(rn, "rollback-stop", "rollback: stopping all services");
-	rb_fail(rn, services(rn, 0, 0), &first, detail, sizeof(detail));
+	if (!minimal) {
+		(void)set_phase(rn, "rollback-stop", "rollback: stopping all services");
+		rb_fail(rn, services(rn, 0, 0), &first, detail, sizeof(detail));
+	}
 	(void)set_phase(rn, "rollback-swap", "rollback: restoring %s/%s %s", rn->j->store,
 	    rn->j->alias, rn->j->old_sha1);
 	rb_fail(rn, put_entry(rn, rn->old, rn->j->old_sha1, 0), &first, detail, sizeof(detail));
@@ -463,8 +448,14 @@ rollback_phases(struct run *rn)
 		(void)set_phase(rn, "rollback-publish", "rollback: publishing %s", what);
 		rb_fail(rn, publish(rn, rn->old), &first, detail, sizeof(detail));
 	}
-	(void)set_phase(rn, "rollback-start", "rollback: starting all services");
-	rb_fail(rn, services(rn, 1, 2), &first, detail, sizeof(detail));
+	if (minimal) {
+		(void)set_phase(rn, "rollback-reload", "rollback: reloading or restarting the services "
+		    "that use %s/%s", rn->j->store, rn->j->alias);
+		rb_fail(rn, refresh(rn, 1), &first, detail, sizeof(detail));
+	} else {
+		(void)set_phase(rn, "rollback-start", "rollback: starting all services");
+		rb_fail(rn, services(rn, 1, 2), &first, detail, sizeof(detail));
+	}
 	if (first != 0)
 		return ck_errf(first, "%s", detail);
 	(void)set_phase(rn, "rollback-verify", "rollback: verifying the old certificate is served");
@@ -507,17 +498,21 @@ rollback(struct run *rn, const char *reason)
 	return 0;
 }
 
+/* The forward phases of the policy: vmware stops everything, starts the
+ * core, swaps, starts everything; minimal swaps, then reloads or restarts
+ * only what uses the entry (lib/swap_services.c). */
 static int
 forward_phases(struct run *rn)
 {
 	char core[512], what[1024];
-	int r;
+	int r, minimal = rn->policy == CK_POLICY_MINIMAL;
 
 	ck_swap_core_names(rn->reg, core, sizeof(core));
-	if ((r = set_phase(rn, "stop", "stopping all services")) != 0 || (r = services(rn, 0, 0)) != 0)
+	if (!minimal && ((r = set_phase(rn, "stop", "stopping all services")) != 0 ||
+	    (r = services(rn, 0, 0)) != 0))
 		return r;
-	if ((r = set_phase(rn, "core", "starting the core services:%s", core)) != 0 ||
-	    (r = services(rn, 1, 1)) != 0)
+	if (!minimal && ((r = set_phase(rn, "core", "starting the core services:%s", core)) != 0 ||
+	    (r = services(rn, 1, 1)) != 0))
 		return r;
 	if ((r = set_phase(rn, "swap", "replacing %s/%s (the old entry goes to %s as bkp_%s)",
 	    rn->j->store, rn->j->alias, CK_STORE_BACKUP, rn->j->alias)) != 0 ||
@@ -527,7 +522,11 @@ forward_phases(struct run *rn)
 	if (publish_what(rn, what, sizeof(what)) && ((r = set_phase(rn, "publish", "publishing %s",
 	    what)) != 0 || (r = publish(rn, rn->new)) != 0))
 		return r;
-	if ((r = set_phase(rn, "start", "starting all services")) != 0 || (r = services(rn, 1, 2)) != 0)
+	if (minimal && ((r = set_phase(rn, "reload", "reloading or restarting the services that "
+	    "use %s/%s", rn->j->store, rn->j->alias)) != 0 || (r = refresh(rn, 0)) != 0))
+		return r;
+	if (!minimal && ((r = set_phase(rn, "start", "starting all services")) != 0 ||
+	    (r = services(rn, 1, 2)) != 0))
 		return r;
 	if ((r = set_phase(rn, "verify", "verifying the services serve the new certificate")) != 0 ||
 	    (r = verify_served(rn, rn->j->new_sha1, rn->j->new_sha256)) != 0)
@@ -707,6 +706,8 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 	j.new_type = sw->new->type;
 	j.started = (int64_t)time(NULL);
 	j.pid = (long)getpid();
+	rn.policy = ck_swap_get_policy(sw, reg);
+	j.policy = (char *)ck_swap_policy_name(rn.policy);
 	if (j.phase == NULL) {
 		r = ck_errf(CK_E_NOMEM, "out of memory");
 		goto out;
@@ -798,6 +799,10 @@ load_run(struct run *rn, struct ck_registry *reg, ck_swap_notify notify, void *u
 		rn->root_len = pl;
 	}
 	load_backups(rn);
+	/* a journal without a policy is from before there was a choice */
+	if (rn->j->policy != NULL && ck_swap_policy_parse(rn->j->policy, &rn->policy) != 0)
+		return ck_errf(CK_E_FORMAT, "the swap journal in %s names an unknown restart policy "
+		    "'%s'", ck_path(CK_PATH_JOURNAL), rn->j->policy);
 	ck_swap_note(notify, u, CK_NOTE_INFO, "pending swap of %s/%s from %s to %s, interrupted in phase %s%s%s",
 	    rn->j->store, rn->j->alias, rn->j->old_sha1, rn->j->new_sha1, rn->j->phase,
 	    rn->j->reason ? " after: " : "", rn->j->reason ? rn->j->reason : "");

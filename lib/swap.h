@@ -18,6 +18,20 @@
  *   verify   every service ready, every tls_endpoint serves the new cert;
  *            then the backup history is trimmed to its depth
  *
+ * That is the vmware restart policy.  The minimal one (lib/swap_services.c,
+ * chosen by ck_swap_set_policy or the registry's swap_policy) runs plan,
+ * swap, publish, then
+ *
+ *   reload   reload the running services that use the entry and can
+ *            reload; restart (stop, then start, dependency order) those
+ *            that cannot, with their restart_with_requires dependents;
+ *            nothing else is touched
+ *   verify   every tls_endpoint serves the new cert
+ *
+ * and rolls back the same way (rollback-swap, rollback-publish,
+ * rollback-reload, rollback-verify).  The journal records the policy;
+ * --resume and --rollback follow it.
+ *
  * Before anything is written or stopped, the free space the journal, the
  * staging and the store need is checked (CK_E_NOSPC).  The journal
  * (lib/journal.h) is rewritten atomically and fsynced before each phase
@@ -88,6 +102,10 @@ struct ck_swap;
 int ck_swap_prepare(const struct ck_swap_req *req, ck_swap_notify notify, void *u,
     struct ck_swap **out);
 void ck_swap_free(struct ck_swap *sw);
+/* Restart services the policy's way (svcctl(8) RESTART POLICY); without
+ * this call the registry's swap_policy decides. */
+void ck_swap_set_policy(struct ck_swap *sw, enum ck_swap_policy p);
+enum ck_swap_policy ck_swap_get_policy(const struct ck_swap *sw, const struct ck_registry *reg);
 /* Describe the phases ck_swap_run would go through (to notify). */
 void ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg);
 /* Thumbprints (SHA-1, hex) of the current and the new certificate. */

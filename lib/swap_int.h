@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "store.h"
+#include "supervisor.h"
 #include "swap.h"
 
 #define CK_SWAP_HEX_MAX (2 * EVP_MAX_MD_SIZE + 1)
@@ -32,6 +33,8 @@ struct ck_swap {
 	char old_sha256[CK_SWAP_HEX_MAX], new_sha256[CK_SWAP_HEX_MAX];
 	ck_swap_notify notify;
 	void *u;
+	int policy_set;			/* ck_swap_set_policy was called */
+	enum ck_swap_policy policy;	/* else the registry's swap_policy */
 };
 
 /* What a source gives: the new leaf, its key, the chain to send with it,
@@ -94,5 +97,29 @@ int ck_swap_verify_to(struct ck_store *st, X509 *leaf, STACK_OF(X509) *chain,
  * (to close) even on failure. */
 struct ck_ca;
 int ck_swap_vmca(struct ck_ca **ca);
+/* lib/swap_services.c: the supervisor's progress as swap notes (failures
+ * and warnings); the vmware policy's service phases: stop (which 0) every
+ * service, start (start 1) the core ones (which 1) or every automatic one
+ * (which 2). */
+struct ck_swap_svc_note { ck_swap_notify fn; void *u; };
+void ck_swap_svc_progress(void *u, enum ck_sup_event ev, const struct ck_service *s,
+    const char *detail);
+int ck_swap_services(struct ck_registry *reg, int start, int which, ck_swap_notify fn, void *u);
+
+/*
+ * lib/swap_services.c, the minimal policy's service phase: the services
+ * that use STORE/ALIAS (ck_registry_uses; with roots, also those that use
+ * TRUSTED_ROOTS) are brought onto the published files: a running one that
+ * can reload is reloaded; one that cannot, or is not running (and is
+ * automatic), is restarted (stopped, then started, in dependency order)
+ * together with its running restart_with_requires dependents.  Nothing
+ * else is touched.  With rollback, a failed reload falls back to a
+ * restart (the old certificate must be served again whatever the
+ * reload does); without, it fails the phase.
+ */
+int ck_swap_refresh(struct ck_registry *reg, const char *store, const char *alias, int roots,
+    int rollback, ck_swap_notify fn, void *u);
+/* The plan of a minimal-policy swap (ck_swap_plan's second half). */
+void ck_swap_plan_minimal(const struct ck_swap *sw, const struct ck_registry *reg);
 
 #endif

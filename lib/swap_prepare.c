@@ -709,6 +709,10 @@ ck_swap_plan(const struct ck_swap *sw, const struct ck_registry *reg)
 	int ssl = ck_swap_is_machine_cert(sw->store, sw->alias);
 	ck_swap_notify n = sw->notify;
 
+	if (ck_swap_get_policy(sw, reg) == CK_POLICY_MINIMAL) {
+		ck_swap_plan_minimal(sw, reg);
+		return;
+	}
 	ck_swap_core_names(reg, core, sizeof(core));
 	for (size_t k = 0; k < reg->n; k++) {
 		const struct ck_service *s = &reg->svc[reg->order[k]];

@@ -146,6 +146,21 @@ sd_reap(struct ck_sup *sup, size_t i)
 	sd_forget(sup, i);
 }
 
+/* MainPID of the unit (systemctl show), 0 if none. */
+static pid_t
+sd_main_pid(struct ck_sup *sup, size_t i)
+{
+	char out[64] = "";
+	char *argv[] = { (char *)"systemctl", (char *)"show", (char *)"--property=MainPID",
+		(char *)"--", svc(sup, i)->unit, NULL };
+	long pid = 0;
+
+	if (sup_run(sup, argv, out, sizeof(out)) != 0 || sscanf(out, "MainPID=%ld", &pid) != 1 ||
+	    pid <= 1)
+		return 0;
+	return (pid_t)pid;
+}
+
 const struct ck_backend ck_backend_systemd = {
 	.launch = sd_launch,
 	.alive = sd_alive,
@@ -154,4 +169,5 @@ const struct ck_backend ck_backend_systemd = {
 	.kill = sd_kill,
 	.reap = sd_reap,
 	.reset = sd_forget,
+	.main_pid = sd_main_pid,
 };

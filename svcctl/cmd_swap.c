@@ -206,6 +206,11 @@ cmd_swap(struct svcctl_opts *o)
 			x = prepare_status(r);
 			goto out;
 		}
+		if (o->restart_policy != NULL) {
+			enum ck_swap_policy p = CK_POLICY_VMWARE;
+			(void)ck_swap_policy_parse(o->restart_policy, &p);	/* checked by the parser */
+			ck_swap_set_policy(sw, p);
+		}
 		ck_swap_plan(sw, reg);
 		if (o->dry_run) {
 			printf("dry run: nothing was changed\n");

@@ -29,6 +29,7 @@ enum optid {
 	O_ALIAS, O_FQDN, O_DRY_RUN, O_HELP, O_VERSION,
 	O_STS_GET, O_STS_SET, O_STS_REFRESH, O_STS_REMOVE, O_JSON,
 	O_P12, O_SELF_SIGNED, O_FROM_BACKUP, O_BACKUP_DEPTH,
+	O_RESTART_POLICY,
 };
 
 static const struct option_def {
@@ -68,6 +69,8 @@ static const struct option_def {
 	{ O_STORE, "store", 0, "NAME", "store of the entry to replace (MACHINE_SSL_CERT)" },
 	{ O_ALIAS, "alias", 0, "ALIAS", "alias of the entry to replace (__MACHINE_CERT)" },
 	{ O_FQDN, "fqdn", 0, "NAME", "node FQDN the SAN must hold (default: hostname -f)" },
+	{ O_RESTART_POLICY, "restart-policy", 0, "POLICY",
+	    "vmware (stop all) or minimal (only what uses the entry)" },
 	{ O_DRY_RUN, "dry-run", 'n', NULL, "print the plan and the validation; change nothing" },
 	{ O_JSON, "json", 0, NULL, "with --status or --get-signing-cert: print JSON" },
 	{ O_HELP, "help", 'h', NULL, "this help" },
@@ -111,7 +114,8 @@ usage(FILE *f)
 	    "              --renew [--if-expires-within DAYS] | --p12 FILE [--key-password SPEC]\n"
 	    "              [--chain FILE] [--root-cert FILE] | --self-signed [--key FILE] |\n"
 	    "              --from-backup N [--key-password SPEC]] [--days N] [--store NAME]\n"
-	    "              [--alias ALIAS] [--fqdn NAME] [--backup-depth N] [-n|--dry-run]\n"
+	    "              [--alias ALIAS] [--fqdn NAME] [--backup-depth N]\n"
+	    "              [--restart-policy POLICY] [-n|--dry-run]\n"
 	    "       svcctl --resume|--rollback [-r FILE]\n"
 	    "       svcctl --get-signing-cert [--json]\n"
 	    "       svcctl --set-signing-cert --cert FILE --key FILE [-r FILE] [-n|--dry-run]\n"
@@ -268,6 +272,16 @@ parse(int argc, char **argv, struct svcctl_opts *o)
 			}
 			r = 0;
 			break;
+		case O_RESTART_POLICY: {
+			enum ck_swap_policy p;
+			if (ck_swap_policy_parse(val, &p) != 0) {
+				ck_warnx("--restart-policy %s: use vmware or minimal", val);
+				return SX_USAGE;
+			}
+			o->restart_policy = val;
+			r = 0;
+			break;
+		}
 		case O_IF_EXPIRES:
 			if (ck_parse_long(val, 0, 3650, &o->if_expires_within) != 0) {
 				ck_warnx("--if-expires-within %s: %s (0..3650 days)", val, ck_err_detail());
@@ -305,7 +319,8 @@ check_combination(struct svcctl_opts *o)
 
 	if (!swap && (o->cert || o->key || o->chain || o->root_cert || o->vmca_config || o->renew ||
 	    o->days || o->store || o->alias || o->fqdn || o->key_password || o->p12 ||
-	    o->self_signed || o->from_backup >= 0 || o->backup_depth)) {
+	    o->self_signed || o->from_backup >= 0 || o->backup_depth ||
+	    o->restart_policy)) {
 		ck_warnx("certificate options need --replace-cert; see svcctl --help");
 		return SX_USAGE;
 	}

@@ -49,6 +49,7 @@ struct svcctl_opts {
 	int self_signed;		/* --self-signed */
 	long from_backup;		/* --from-backup N, or -1 */
 	long backup_depth;		/* --backup-depth N, or 0 */
+	const char *restart_policy;	/* --restart-policy, or NULL (the registry's) */
 	char **names;
 	size_t nnames;
 };

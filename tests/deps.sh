@@ -5,6 +5,7 @@ set -eu
 PKGS="build-essential autoconf automake pkg-config libssl-dev liblmdb-dev lmdb-utils
 libinih-dev check openssl valgrind libnss3-tools clang procps psmisc"
 PKGS="$PKGS faketime"	# svcctl_renew.sh: --if-expires-within at a later date
+PKGS="$PKGS nginx-light"	# the sample registry's TLS front end, reloaded by a swap (issue 14)
 # the fleet playbooks (ansible/) and their tests: a real sshd on 127.0.0.1
 PKGS="$PKGS ansible-core ansible-lint openssh-server openssh-client"
 # tests/deb.sh: build and check the .deb

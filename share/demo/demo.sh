@@ -6,8 +6,10 @@
 # CERTKIT_ROOT) runs a small appliance (share/config/services.conf):
 # creates the VMCA root, issues and installs a first machine certificate,
 # starts the services, shows the certificate the TLS proxy serves, issues
-# a new one for the node FQDN, swaps it with one svcctl command, and shows
-# the new certificate served and the old one in BACKUP_STORE.  Every
+# a new one for the node FQDN, swaps it with one svcctl command while a
+# client keeps connecting to the proxy (nginx, reloaded: no connection is
+# dropped; without nginx, openssl s_server, restarted), and shows the new
+# certificate served and the old one in BACKUP_STORE.  Every
 # process it starts is stopped on exit.  Safe to run again.
 #
 #   sh share/demo/demo.sh
@@ -91,10 +93,20 @@ elif [ -d "$SANDBOX" ] && [ -n "$(ls -A "$SANDBOX")" ]; then
 	exit 1
 fi
 mkdir -p "$SANDBOX/work"
-[ "$PORT" = 18443 ] || sed "s/18443/$PORT/g" "$REGISTRY" >"$CERTKIT_REGISTRY"
+# without nginx (the package only recommends it) the proxy is the
+# registry's openssl s_server variant, which a swap restarts
+FALLBACK=
+if [ ! -x /usr/sbin/nginx ]; then
+	FALLBACK='/^start = mkdir -p nginx/d; /^reload = signal:HUP/d; s/^#   start = exec openssl s_server/start = exec openssl s_server/'
+	CERTKIT_REGISTRY=$SANDBOX/services.conf
+	echo "demo: nginx is not installed (apt-get install nginx-light): the proxy is openssl s_server, which a swap restarts"
+fi
+[ "$CERTKIT_REGISTRY" = "$REGISTRY" ] ||
+    sed -e "s/18443/$PORT/g" -e "$FALLBACK" "$REGISTRY" >"$CERTKIT_REGISTRY"
 W=$SANDBOX/work
 cleanup() {
 	st=$?
+	: >"$W/probe.stop"
 	say "cleaning up: svcctl --stop --all"
 	"$SVCCTL" --stop --all >/dev/null 2>&1 || true
 	exit $st
@@ -151,8 +163,30 @@ say "5. issue a new machine certificate for $FQDN"
 run "$CERTOOL" --genkey --privkey="$W/m2.priv" --pubkey="$W/m2.pub"
 run "$CERTOOL" --gencert --privkey="$W/m2.priv" --cert="$W/m2.crt" --Name=Machine_Cert --config="$W/machine.cfg"
 
-say "6. swap it in with one command: validate, stop, core, swap, publish, start, verify"
+# probe_loop: TLS handshakes with the proxy, one after another, until
+# $W/probe.stop exists; then "OK FAILED" in $W/probe.count
+probe_loop() {
+	_ok=0 _bad=0
+	while [ ! -e "$W/probe.stop" ]; do
+		if "$OPENSSL" s_client -connect "127.0.0.1:$PORT" </dev/null >/dev/null 2>&1; then
+			_ok=$((_ok + 1))
+		else
+			_bad=$((_bad + 1))
+		fi
+	done
+	echo "$_ok $_bad" >"$W/probe.count"
+}
+
+say "6. swap it in with one command, while a client keeps connecting to the proxy"
+echo "(the registry's swap_policy = minimal: validate, swap, publish, reload only the"
+echo " services that use the certificate, verify; --restart-policy vmware stops them all)"
+probe_loop &
+probe_pid=$!
 run "$SVCCTL" --replace-cert --cert "$W/m2.crt" --key "$W/m2.priv" --fqdn "$FQDN"
+: >"$W/probe.stop"
+wait "$probe_pid"
+read -r probe_ok probe_bad <"$W/probe.count"
+echo "during the swap a client made $((probe_ok + probe_bad)) TLS handshakes with the proxy: $probe_bad failed"
 
 say "7. the proxy now serves the new certificate"
 served

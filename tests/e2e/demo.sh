@@ -37,6 +37,12 @@ t "before the swap the proxy served the first certificate"
 eq "$(after_step 4 | grep -m1 '^thumbprint: ')" "thumbprint: $M1"
 t "the swap verified the new certificate on the demo's port"
 has "$T/out" "ok: vmware-rhttpproxy serves $M2 on 127.0.0.1:$PORT"
+t "the swap dropped no connection of a client that kept connecting (nginx reloads)"
+if [ -x /usr/sbin/nginx ]; then
+	has "$T/out" "TLS handshakes with the proxy: 0 failed"
+else
+	ok "# skip: no nginx, the demo's proxy is s_server and restarts"
+fi
 t "after the swap the proxy served the new certificate"
 eq "$(after_step 7 | grep -m1 '^thumbprint: ')" "thumbprint: $M2"
 t "the old certificate was shown in BACKUP_STORE"

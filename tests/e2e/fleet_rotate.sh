@@ -31,6 +31,8 @@ t "the nodes serve their first certificates"
 for i in 1 2 3; do eval "eq \"\$(served $i)\" \"\$m1_$i\""; done
 
 if [ "${CK_LONG:-0}" = 1 ]; then
+expect_rc 0 V 1 entry list --store TRUSTED_ROOTS --aliases
+roots0=$(grep "Number of entries in store" "$T/out")
 t "--check --diff, custom mode: exit 0, nothing changed, the plan shown"
 P rotate.yml --check --diff -e certkit_mode=custom -e certkit_ca_cert="$T/ca.pem" -e certkit_ca_key="$T/ca.key"
 eq "$rc" 0
@@ -41,7 +43,7 @@ for i in 1 2 3; do eval "eq \"\$(served $i)\" \"\$m1_$i\""; done
 t "--check leaves no staging directory and no new root"
 eq "$(find "$T/n1/root" -name stage)" ""
 expect_rc 0 V 1 entry list --store TRUSTED_ROOTS --aliases
-has "$T/out" "Number of entries in store :	1"
+eq "$(grep "Number of entries in store" "$T/out")" "$roots0"
 fi
 
 t "custom mode rotates every node"

@@ -5,7 +5,9 @@
 # that makes svcctl SIGKILL itself right after journaling PHASE.  After
 # every kill the store must still hold a certificate (old or new), the
 # next run must report the pending swap, and recovery must leave the
-# expected certificate stored AND served.
+# expected certificate stored AND served.  Both restart policies
+# (--restart-policy vmware and minimal, issue 14), each with its phases;
+# the journal records the policy and recovery follows it.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/svcctl_pki.sh"
 
@@ -15,9 +17,22 @@ expect_rc 0 S --start --all
 cur=m1
 next=m2
 how=resume
-for phase in plan stop core swap publish start verify; do
-	t "killed at $phase"
-	CERTKIT_TEST_KILL_AT=$phase expect_rc 137 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key"
+# phases POLICY [rollback]: the journal phases of a swap with that policy
+phases() {
+	case $1${2:-} in
+	vmware) echo plan stop core swap publish start verify ;;
+	minimal) echo plan swap publish reload verify ;;
+	vmwarerollback) echo rollback-stop rollback-swap rollback-publish rollback-start rollback-verify ;;
+	minimalrollback) echo rollback-swap rollback-publish rollback-reload rollback-verify ;;
+	esac
+}
+for pol in vmware minimal; do
+for phase in $(phases $pol); do
+	t "$pol: killed at $phase"
+	CERTKIT_TEST_KILL_AT=$phase expect_rc 137 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key" \
+	    --restart-policy $pol
+	t "$pol: the journal of a kill at $phase names the policy"
+	has "$(find "$CERTKIT_ROOT" -type f -name swap.journal | head -1)" "policy=$pol"
 	t "after a kill at $phase the store still holds a certificate"
 	_s=$(stored)
 	if [ "$_s" = "$(fp "$W/$cur.crt")" ] || [ "$_s" = "$(fp "$W/$next.crt")" ]; then ok; else fail "stored '$_s'"; fi
@@ -50,6 +65,7 @@ for phase in plan stop core swap publish start verify; do
 	expect_rc 8 S --rollback
 	if [ "$cur" = m1 ]; then next=m2; else next=m1; fi
 done
+done
 
 # killed during a rollback: --resume completes the rollback (10)
 M_NEXT=$(fp "$W/$next.crt")
@@ -64,9 +80,11 @@ write_registry "exec sh $W/proxy.sh"
 # killed at each rollback phase (the proxy forces the rollback): --resume
 # completes the rollback (10), --rollback does it (0), in turn
 how=resume
-for phase in rollback-stop rollback-swap rollback-publish rollback-start rollback-verify; do
-	t "killed at $phase"
-	CERTKIT_TEST_KILL_AT=$phase expect_rc 137 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key"
+for pol in vmware minimal; do
+for phase in $(phases $pol rollback); do
+	t "$pol: killed at $phase"
+	CERTKIT_TEST_KILL_AT=$phase expect_rc 137 S --replace-cert --cert "$W/$next.crt" --key "$W/$next.key" \
+	    --restart-policy $pol
 	t "after a kill at $phase the store still holds a certificate"
 	_s=$(stored)
 	if [ "$_s" = "$(fp "$W/$cur.crt")" ] || [ "$_s" = "$M_NEXT" ]; then ok; else fail "stored '$_s'"; fi
@@ -89,6 +107,7 @@ for phase in rollback-stop rollback-swap rollback-publish rollback-start rollbac
 	eq "$(stored)" "$(fp "$W/$cur.crt")"
 	eq "$(served)" "$(fp "$W/$cur.crt")"
 	expect_rc 8 S --rollback
+done
 done
 
 # the rollback itself fails (exit 11): a tls_endpoint nobody serves fails

@@ -1,6 +1,7 @@
 /* check_registry.c: services.conf parsing, validation and dependency order. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,80 @@ START_TEST(t_duration)
 }
 END_TEST
 
+START_TEST(t_environment)
+{
+	struct ck_registry *reg = parse_ok("[service a]\nstart = x\n"
+	    "environment = A=1 \"B=two words\" C=\"q\\\"x\" EMPTY=\n"
+	    "pass_environment = HOME  LANG\n");
+	const struct ck_service *s = &reg->svc[0];
+
+	ck_assert_uint_eq(s->nenv, 4);
+	ck_assert_str_eq(s->env[0], "A=1");
+	ck_assert_str_eq(s->env[1], "B=two words");
+	ck_assert_str_eq(s->env[2], "C=q\"x");
+	ck_assert_str_eq(s->env[3], "EMPTY=");
+	ck_assert_uint_eq(s->npass_env, 2);
+	ck_assert_str_eq(s->pass_env[1], "LANG");
+	ck_registry_free(reg);
+	parse_bad("[service a]\nstart = x\nenvironment = A=1 SECRETVALUE\n", CK_E_CONFIG,
+	    "t.conf:3: environment of service a: word 2 is not NAME=VALUE");
+	/* a rejected value is never echoed: it may be a secret */
+	ck_assert_ptr_null(strstr(ck_err_detail(), "SECRETVALUE"));
+	parse_bad("[service a]\nstart = x\nenvironment = CK_SERVICE=b\n", CK_E_CONFIG, "not CK_*");
+	parse_bad("[service a]\nstart = x\nenvironment = 1X=b\n", CK_E_CONFIG, "word 1");
+	parse_bad("[service a]\nstart = x\nenvironment = A=1 A=2\n", CK_E_CONFIG, "names A twice");
+	parse_bad("[service a]\nstart = x\nenvironment = \"A=1\n", CK_E_CONFIG, "quote is not closed");
+	parse_bad("[service a]\nstart = x\npass_environment = A=1\n", CK_E_CONFIG,
+	    "word 1 is not a variable NAME");
+	parse_bad("[service a]\nstart = x\npass_environment = CK_PID\n", CK_E_CONFIG, "not CK_*");
+}
+END_TEST
+
+START_TEST(t_swap_keys)
+{
+	struct ck_registry *reg = parse_ok("[registry]\nswap_policy = minimal\n"
+	    "[service proxy]\nstart = x\ntls_endpoint = 127.0.0.1:443\nreload = signal:SIGHUP\n"
+	    "[service app]\nstart = y\nuses = TRUSTED_ROOTS, MY_STORE/mine\nreload = kill -USR1 $CK_PID\n"
+	    "restart_with_requires = yes\n"
+	    "[service probed]\nstart = z\nprobe = tls:8443\n"
+	    "[service probed2]\nstart = z\nprobe = tls:8444\nuses = OTHER\n"
+	    "[service plain]\nstart = z\n");
+
+	ck_assert_int_eq(reg->swap_policy, CK_POLICY_MINIMAL);
+	ck_assert_int_eq(reg->svc[0].reload_signal, SIGHUP);
+	ck_assert_str_eq(reg->svc[1].reload, "kill -USR1 $CK_PID");
+	ck_assert_int_eq(reg->svc[1].restart_with_requires, 1);
+	ck_assert_int_eq(reg->svc[0].restart_with_requires, 0);
+	/* tls_endpoint: the machine certificate */
+	ck_assert_int_eq(ck_registry_uses(reg, 0, "MACHINE_SSL_CERT", "__MACHINE_CERT"), 1);
+	ck_assert_int_eq(ck_registry_uses(reg, 0, "MACHINE_SSL_CERT", "other"), 0);
+	ck_assert_int_eq(ck_registry_uses(reg, 0, "TRUSTED_ROOTS", "x"), 0);
+	/* a store: any alias; STORE/ALIAS: that one */
+	ck_assert_int_eq(ck_registry_uses(reg, 1, "trusted_roots", "anything"), 1);
+	ck_assert_int_eq(ck_registry_uses(reg, 1, "MY_STORE", "mine"), 1);
+	ck_assert_int_eq(ck_registry_uses(reg, 1, "MY_STORE", "theirs"), 0);
+	ck_assert_int_eq(ck_registry_uses(reg, 1, "MACHINE_SSL_CERT", "__MACHINE_CERT"), 0);
+	/* a tls: probe counts unless uses = says what it serves */
+	ck_assert_int_eq(ck_registry_uses(reg, 2, "MACHINE_SSL_CERT", "__MACHINE_CERT"), 1);
+	ck_assert_int_eq(ck_registry_uses(reg, 3, "MACHINE_SSL_CERT", "__MACHINE_CERT"), 0);
+	ck_assert_int_eq(ck_registry_uses(reg, 4, "MACHINE_SSL_CERT", "__MACHINE_CERT"), 0);
+	ck_assert_int_eq(ck_registry_can_reload(reg, 0), 1);
+	ck_assert_int_eq(ck_registry_can_reload(reg, 2), 0);
+	ck_registry_free(reg);
+	reg = parse_ok("[service a]\nstart = x\n");
+	ck_assert_int_eq(reg->swap_policy, CK_POLICY_VMWARE);
+	ck_registry_free(reg);
+	parse_bad("[registry]\nswap_policy = fast\n", CK_E_CONFIG, "t.conf:2: swap_policy must be");
+	parse_bad("[service a]\nstart = x\nuses =\n", CK_E_CONFIG, "t.conf:3: uses of service a");
+	parse_bad("[service a]\nstart = x\nuses = A/B/C\n", CK_E_CONFIG, "word 1 is not STORE");
+	parse_bad("[service a]\nstart = x\nuses = A/\n", CK_E_CONFIG, "word 1 is not STORE");
+	parse_bad("[service a]\nstart = x\nreload = signal:KILL\n", CK_E_CONFIG, "unknown signal");
+	parse_bad("[service a]\nstart = x\nreload =\n", CK_E_CONFIG, "empty reload");
+	parse_bad("[service a]\nstart = x\nrestart_with_requires = often\n", CK_E_CONFIG,
+	    "restart_with_requires must be");
+}
+END_TEST
+
 START_TEST(t_load_file)
 {
 	struct ck_registry *reg = NULL;
@@ -237,6 +312,8 @@ suite_registry(void)
 	tcase_add_test(tc, t_find_profile);
 	tcase_add_test(tc, t_duration);
 	tcase_add_test(tc, t_load_file);
+	tcase_add_test(tc, t_environment);
+	tcase_add_test(tc, t_swap_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
