@@ -273,6 +273,9 @@ sts_swap(struct svcctl_opts *o)
 		x = svcctl_prepare_status(r);
 		goto out;
 	}
+	/* every service restarted, as VMware's procedure does: which services
+	 * sign tokens is not something a registry says today (svcctl(8)) */
+	ck_swap_set_policy(sw, CK_POLICY_VMWARE);
 	ck_swap_plan(sw, reg);
 	if (o->dry_run) {
 		printf("dry run: nothing was changed\n");
