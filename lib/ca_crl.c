@@ -239,8 +239,7 @@ ck_ca_gen_crl(struct ck_ca *ca, X509_CRL **out)
 		crl = NULL;
 	}
 out:
-	if (lockfd >= 0)
-		close(lockfd);
+	ck_unlock_file(lockfd);
 	free(path);
 	free(pem);
 	X509_CRL_free(crl);

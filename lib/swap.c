@@ -52,8 +52,7 @@ struct run {
 	struct ck_registry *reg;
 	ck_swap_notify notify;
 	void *u;
-	char *backups;		/* the history the swap found (backup_list), or NULL */
-	int depth;		/* generations to keep (lib/backup.h) */
+	struct ck_swap_hist hist;	/* the backup history the swap found (swap_backup.c) */
 	enum ck_swap_policy policy;	/* how services are restarted (the journal's) */
 	int best_effort;	/* rolling back: a journal write failure is noted, not fatal */
 	int journal_lost;	/* a rollback phase went on without its journal */
@@ -122,101 +121,6 @@ static int
 services(struct run *rn, int start, int which)
 {
 	return ck_swap_services(rn->reg, start, which, rn->notify, rn->u);
-}
-
-/* --- the backup history ------------------------------------------------------ */
-
-/*
- * The SHA-1 thumbprints of the swapped alias's backup generations in
- * BACKUP_STORE, newest first, one a line ("" for none; "?" for an entry
- * without a readable certificate), in *out (malloc'ed).
- */
-static int
-backup_list(struct ck_store *st, const char *alias, char **out)
-{
-	struct ck_entry *e = NULL;
-	char sha1[CK_SWAP_HEX_MAX], sha256[CK_SWAP_HEX_MAX], *a = NULL, *s, *l;
-	int r = 0;
-
-	if ((l = strdup("")) == NULL)
-		return ck_errf(CK_E_NOMEM, "out of memory");
-	for (int g = 0; g <= CK_BACKUP_DEPTH_MAX; g++) {
-		if ((r = ck_backup_alias(alias, g, &a)) != 0 ||
-		    (r = ck_store_entry_get(st, CK_STORE_BACKUP, a, &e)) != 0)
-			break;
-		if (ck_swap_digests(e, sha1, sha256) != 0)
-			strcpy(sha1, "?");
-		s = ck_asprintf("%s%s\n", l, sha1);
-		free(l);
-		free(a);
-		ck_entry_free(e);
-		a = NULL;
-		e = NULL;
-		if ((l = s) == NULL)
-			return ck_errf(CK_E_NOMEM, "out of memory");
-	}
-	free(a);
-	if (r != 0 && r != CK_E_NOENT && r != CK_E_TOOLONG) {
-		free(l);
-		return r;
-	}
-	ck_err_clear();
-	*out = l;
-	return 0;
-}
-
-/*
- * The rollback's half of the history: if the forward swap pushed the old
- * certificate onto the history the journal recorded, take it off again,
- * so a failed swap leaves BACKUP_STORE as it found it.  Idempotent: a
- * history already as recorded is left alone, and so (with a warning) is
- * one that matches neither.
- */
-static int
-restore_backups(struct run *rn)
-{
-	struct ck_store *st = NULL;
-	char *now = NULL, *pushed = NULL;
-	int r;
-
-	if (rn->backups == NULL)
-		return 0;	/* a journal from before the history was kept */
-	if ((pushed = ck_asprintf("%s\n%s", rn->j->old_sha1, rn->backups)) == NULL)
-		return ck_errf(CK_E_NOMEM, "out of memory");
-	if ((r = ck_store_open(NULL, 0, &st)) != 0 || (r = ck_store_txn_begin(st, 1)) != 0)
-		goto out;
-	if ((r = backup_list(st, rn->j->alias, &now)) == 0 && strcmp(now, pushed) == 0)
-		r = ck_backup_unshift(st, CK_STORE_BACKUP, rn->j->alias);
-	else if (r == 0 && strcmp(now, rn->backups) != 0)
-		ck_swap_note(rn->notify, rn->u, CK_NOTE_WARN, "warning: the backups of %s in %s "
-		    "changed during the swap; they were left as they are", rn->j->alias, CK_STORE_BACKUP);
-	if (r == 0)
-		r = ck_store_txn_commit(st);
-	else
-		ck_store_txn_abort(st);
-out:
-	free(now);
-	free(pushed);
-	ck_store_close(st);
-	return r;
-}
-
-/* After a swap that worked: the history back to its depth.  A failure
- * only warns: the swap is done, and the next one trims again. */
-static void
-trim_backups(struct run *rn)
-{
-	struct ck_store *st = NULL;
-	int r;
-
-	if ((r = ck_store_open(NULL, 0, &st)) == 0)
-		r = ck_backup_trim(st, CK_STORE_BACKUP, rn->j->alias, rn->depth);
-	if (r != 0)
-		ck_swap_note(rn->notify, rn->u, CK_NOTE_WARN, "warning: the backups of %s in %s could "
-		    "not be trimmed to %d: %s", rn->j->alias, CK_STORE_BACKUP, rn->depth,
-		    ck_err_detail()[0] ? ck_err_detail() : ck_strerror(r));
-	ck_err_clear();
-	ck_store_close(st);
 }
 
 /* Put e in place unless the store already has it (by thumbprint); with
@@ -443,7 +347,8 @@ rollback_phases(struct run *rn)
 	(void)set_phase(rn, "rollback-swap", "rollback: restoring %s/%s %s", rn->j->store,
 	    rn->j->alias, rn->j->old_sha1);
 	rb_fail(rn, put_entry(rn, rn->old, rn->j->old_sha1, 0), &first, detail, sizeof(detail));
-	rb_fail(rn, restore_backups(rn), &first, detail, sizeof(detail));
+	rb_fail(rn, ck_swap_hist_restore(&rn->hist, rn->j->alias, rn->j->old_sha1, rn->notify, rn->u),
+	    &first, detail, sizeof(detail));
 	if (publish_what(rn, what, sizeof(what))) {
 		(void)set_phase(rn, "rollback-publish", "rollback: publishing %s", what);
 		rb_fail(rn, publish(rn, rn->old), &first, detail, sizeof(detail));
@@ -531,7 +436,7 @@ forward_phases(struct run *rn)
 	if ((r = set_phase(rn, "verify", "verifying the services serve the new certificate")) != 0 ||
 	    (r = verify_served(rn, rn->j->new_sha1, rn->j->new_sha256)) != 0)
 		return r;
-	trim_backups(rn);
+	ck_swap_hist_trim(&rn->hist, rn->j->alias, rn->notify, rn->u);
 	return ck_journal_remove();
 }
 
@@ -625,52 +530,6 @@ out:
 	return r;
 }
 
-/*
- * Record the backup history as the swap finds it, and the depth to trim
- * it to, in the journal directory ("backups": "depth N", then
- * backup_list's lines), for the rollback and for --resume.
- */
-static int
-stage_backups(const struct ck_swap *sw, struct run *rn)
-{
-	struct ck_store *st = NULL;
-	char *txt = NULL;
-	int r;
-
-	rn->depth = sw->backup_depth > 0 ? sw->backup_depth : CK_BACKUP_DEPTH_DEFAULT;
-	if ((r = ck_store_open(NULL, CK_STORE_RDONLY, &st)) == 0 &&
-	    (r = backup_list(st, sw->alias, &rn->backups)) == 0) {
-		if ((txt = ck_asprintf("depth %d\n%s", rn->depth, rn->backups)) == NULL)
-			r = ck_errf(CK_E_NOMEM, "out of memory");
-		else
-			r = ck_journal_stage("backups", txt, strlen(txt), 0);
-	}
-	free(txt);
-	ck_store_close(st);
-	return r;
-}
-
-/* The staged "backups" into rn; a journal without it keeps no history. */
-static void
-load_backups(struct run *rn)
-{
-	char *txt = NULL, *nl;
-	size_t len = 0;
-	int depth;
-
-	rn->depth = CK_BACKUP_DEPTH_DEFAULT;
-	if (ck_journal_staged("backups", &txt, &len, 0) != 0) {
-		ck_err_clear();
-		return;
-	}
-	if (sscanf(txt, "depth %d", &depth) == 1 && depth >= 1 && depth <= CK_BACKUP_DEPTH_MAX &&
-	    (nl = strchr(txt, '\n')) != NULL) {
-		rn->depth = depth;
-		rn->backups = strdup(nl + 1);
-	}
-	free(txt);
-}
-
 int
 ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 {
@@ -723,7 +582,7 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 		goto out;
 	if (sw->root_pem != NULL && (r = ck_journal_stage("root.pem", sw->root_pem, sw->root_len, 0)) != 0)
 		goto out;
-	if ((r = stage_backups(sw, &rn)) != 0)
+	if ((r = ck_swap_hist_stage(sw->alias, sw->backup_depth, &rn.hist)) != 0)
 		goto out;
 	if ((r = ck_journal_reserve(CK_SWAP_RESERVE)) != 0)
 		goto out;
@@ -743,7 +602,7 @@ ck_swap_run(struct ck_swap *sw, struct ck_registry *reg, int *rolled_back)
 out:
 	free(j.phase);
 	free(j.reason);
-	free(rn.backups);
+	free(rn.hist.backups);
 	ck_journal_free(pending);
 	ck_unlock_file(lock);
 	return r;
@@ -798,7 +657,7 @@ load_run(struct run *rn, struct ck_registry *reg, ck_swap_notify notify, void *u
 		rn->root_pem = pem;
 		rn->root_len = pl;
 	}
-	load_backups(rn);
+	ck_swap_hist_load(&rn->hist);
 	/* a journal without a policy is from before there was a choice */
 	if (rn->j->policy != NULL && ck_swap_policy_parse(rn->j->policy, &rn->policy) != 0)
 		return ck_errf(CK_E_FORMAT, "the swap journal in %s names an unknown restart policy "
@@ -816,7 +675,7 @@ free_run(struct run *rn)
 	ck_entry_free(rn->old);
 	ck_entry_free(rn->new);
 	free(rn->root_pem);
-	free(rn->backups);
+	free(rn->hist.backups);
 }
 
 int

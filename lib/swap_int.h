@@ -122,4 +122,25 @@ int ck_swap_refresh(struct ck_registry *reg, const char *store, const char *alia
 /* The plan of a minimal-policy swap (ck_swap_plan's second half). */
 void ck_swap_plan_minimal(const struct ck_swap *sw, const struct ck_registry *reg);
 
+/*
+ * lib/swap_backup.c: the alias's backup history as a swap found it (the
+ * SHA-1s of BACKUP_STORE's generations, newest first, one a line; NULL
+ * for a journal from before the history was kept) and the depth to trim
+ * it to.  stage records it in the journal directory (depth 0: the
+ * default); load reads it back for --resume/--rollback; restore, in the
+ * rollback, takes old_sha1 off the history again if the swap pushed it
+ * (so a failed swap never costs a backup); trim, after a swap that
+ * worked, drops what is past the depth (a failure only warns).
+ */
+struct ck_swap_hist {
+	char *backups;
+	int depth;
+};
+int ck_swap_hist_stage(const char *alias, int depth, struct ck_swap_hist *h);
+void ck_swap_hist_load(struct ck_swap_hist *h);
+int ck_swap_hist_restore(const struct ck_swap_hist *h, const char *alias, const char *old_sha1,
+    ck_swap_notify fn, void *u);
+void ck_swap_hist_trim(const struct ck_swap_hist *h, const char *alias, ck_swap_notify fn,
+    void *u);
+
 #endif
