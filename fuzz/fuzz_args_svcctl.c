@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if ((argc = split_argv("svcctl", data, size, &buf, argv)) < 0)
 		return 0;
-	memset(&o, 0, sizeof(o));
+	opts_init(&o);	/* as main does */
 	if (parse(argc, argv, &o) == 0 && o.action != A_NONE)
 		(void)check_combination(&o);
 	free(o.names);

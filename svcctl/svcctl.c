@@ -168,6 +168,15 @@ set_action(struct svcctl_opts *o, enum svcctl_action a, const char *opt)
 	return 0;
 }
 
+/* Every option unset (the numbers that may be 0 start at -1). */
+static void
+opts_init(struct svcctl_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->if_expires_within = -1;
+	o->from_backup = -1;
+}
+
 static int
 parse(int argc, char **argv, struct svcctl_opts *o)
 {
@@ -390,9 +399,7 @@ main(int argc, char **argv)
 	if (ck_nocore() != 0)
 		ck_warnx("%s (a core file could hold key material)", ck_err_detail());
 	ck_test_pause("main");	/* lets a test look at the process */
-	memset(&o, 0, sizeof(o));
-	o.if_expires_within = -1;
-	o.from_backup = -1;
+	opts_init(&o);
 	if ((r = parse(argc, argv, &o)) != 0)
 		goto out;
 	if (o.action == A_HELP) {
