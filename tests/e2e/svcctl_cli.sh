@@ -220,7 +220,8 @@ eq "$(cat "$T/out")" "Stopped:
 # --- pid reuse: a pidfile naming someone else's process -------------------------------
 sleep 100000 &
 _other=$!
-RUN_DIR=$(find "$CERTKIT_ROOT" -type d -name run | head -1)
+# the pidfiles' directory: $runstatedir/certkit under the sandbox root
+RUN_DIR=$(find "$CERTKIT_ROOT" -type d -path '*/run/certkit' | head -1)
 [ -n "$RUN_DIR" ] || { echo "no run directory"; exit 1; }
 echo "$_other $(ps -o sid= -p "$_other" | tr -d ' ') 12345" >"$RUN_DIR/alpha.pid"
 t "a pidfile whose start time differs is stale: Stopped"

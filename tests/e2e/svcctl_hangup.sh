@@ -17,7 +17,9 @@ command -v setsid >/dev/null 2>&1 || skip "setsid not found"
 TRIALS=${CK_TRIALS:-25}
 appliance
 expect_rc 0 S --start --all
-RUN=$(find "$CERTKIT_ROOT" -type d -name run | head -1)
+# the pidfiles' directory: $runstatedir/certkit under the sandbox root
+RUN=$(find "$CERTKIT_ROOT" -type d -path '*/run/certkit' | head -1)
+[ -n "$RUN" ] || { echo "no run directory"; exit 1; }
 
 # random in [0, $1) from /dev/urandom
 rnd() { echo $(( $(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1 )); }
