@@ -349,7 +349,8 @@ ck_store_list(struct ck_store *st, int (*fn)(const struct ck_store_info *, void 
 		r = store_mdb_err(rc, "mdb_cursor_get(stores)");
 		goto out;
 	}
-	qsort(all, n, sizeof(*all), cmp_info);
+	if (n > 0)	/* no stores: all is NULL, and qsort(NULL, 0, ...) is undefined */
+		qsort(all, n, sizeof(*all), cmp_info);
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = fn(&all[i], arg);
 out:

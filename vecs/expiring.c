@@ -248,7 +248,8 @@ vecs_list_expiring(struct vctx *ctx)
 	}
 	c.horizon = (int64_t)days * 86400;
 	if ((x = census_take(ctx, &c)) == 0) {
-		qsort(c.it, c.n, sizeof(*c.it), by_left);
+		if (c.n > 0)	/* qsort(NULL, 0, ...) is undefined */
+			qsort(c.it, c.n, sizeof(*c.it), by_left);
 		if (c.nagios)
 			x = nagios_report(&c, days, crit);
 		else {
